@@ -1,0 +1,132 @@
+/**
+ * `read()` for HTTP(S): one streamed GET, ranged with `Range` + `If-Range`, pinned with `If-Match` (or
+ * `If-Unmodified-Since` when the version is a date), checked against the response's own validators.
+ *
+ * A server that ignores `Range` answers 200 with the whole object. When that 200 still carries the listed
+ * version, the bytes are right, only more of them: the range is cut out of the stream (skip `start`, stop
+ * at `end`) and a warning says the server does not do ranges. This keeps such servers working, as KServe's
+ * single stream does, at the cost of bandwidth for parallel parts. An error (ContentIncomplete) would make
+ * every retry fail the same way, and `rangedRead` is a static capability, so the engine cannot be told
+ * per object (proposed: an optional `RemoteObject.rangedRead`). When the 200 carries another version,
+ * or none while `If-Range` was sent, the object changed: VersionChanged.
+ */
+import { Readable } from 'node:stream';
+import type { ByteRange, ProviderContext, RemoteObject } from '@mr-init/core';
+import { readSnippet, type HttpClient, type OpenResponse } from './client.js';
+import { fromRequestError, fromStatus, httpError, safeUrl } from './errors.js';
+import { contentLength, isEtagVersion, parseContentRange, strongEtag } from './metadata.js';
+
+const warnedNoRanges = new Set<string>();
+
+/** Re-emits `source` as a plain Readable: optionally skipping and limiting bytes, mapping errors to provider kinds. */
+function adopt(source: OpenResponse['body'], url: string, skip = 0, take = Infinity): Readable {
+  let done = false;
+  const out = new Readable({
+    read() {
+      source.resume();
+    },
+    destroy(error, callback) {
+      if (!source.destroyed) source.destroy();
+      callback(error);
+    },
+  });
+  const finish = (error?: Error): void => {
+    if (done) return;
+    done = true;
+    if (error) out.destroy(fromRequestError('GET', url, error));
+    else out.push(null);
+  };
+  if (source.errored) {
+    finish(source.errored as Error);
+    return out;
+  }
+  source.on('data', (chunk: Buffer) => {
+    if (done) return;
+    if (skip > 0) {
+      if (chunk.length <= skip) {
+        skip -= chunk.length;
+        return;
+      }
+      chunk = chunk.subarray(skip);
+      skip = 0;
+    }
+    if (chunk.length >= take) {
+      out.push(chunk.subarray(0, take));
+      finish();
+      source.destroy(); // the rest is not ours: stop the download
+      return;
+    }
+    take -= chunk.length;
+    if (!out.push(chunk)) source.pause();
+  });
+  source.on('end', () => finish());
+  source.on('error', (error) => finish(error));
+  source.on('close', () => finish(source.readableEnded ? undefined : Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
+  return out;
+}
+
+function changed(obj: RemoteObject, url: string, detail: string): Error {
+  return httpError('VersionChanged', `read ${safeUrl(url)}: ${obj.path} changed since it was listed (${detail})`, {
+    hint: 'The object was replaced during the download; it is fetched again from the start.' });
+}
+
+/** A 2xx whose own validator names another version than the listed one means the object changed. */
+function checkValidators(obj: RemoteObject, res: OpenResponse): Error | undefined {
+  if (!obj.version) return undefined;
+  if (isEtagVersion(obj.version)) {
+    const etag = strongEtag(res.headers);
+    return etag && etag !== obj.version ? changed(obj, res.url, `ETag ${etag}, listed ${obj.version}`) : undefined;
+  }
+  const modified = res.headers['last-modified'];
+  return modified && modified !== obj.version ? changed(obj, res.url, `Last-Modified ${modified}, listed ${obj.version}`) : undefined;
+}
+
+export async function readObject(client: HttpClient, obj: RemoteObject, range: ByteRange | undefined, ctx: ProviderContext): Promise<Readable> {
+  const url = obj.location;
+  const headers: Record<string, string> = {};
+  const etag = obj.version && isEtagVersion(obj.version) ? obj.version : undefined;
+  if (range) {
+    headers.range = `bytes=${range.start}-${range.end - 1}`;
+    if (etag) headers['if-range'] = etag;
+  } else if (obj.version) {
+    if (etag) headers['if-match'] = etag;
+    else headers['if-unmodified-since'] = obj.version;
+  }
+  const res = await client.open('GET', url, ctx, headers);
+  const refuse = (error: Error): never => {
+    res.body.destroy();
+    throw error;
+  };
+
+  if (res.status === 412) refuse(changed(obj, url, 'HTTP 412 Precondition Failed'));
+  if (res.status === 416 && range) refuse(changed(obj, url, `range ${range.start}-${range.end - 1} is not satisfiable: ${res.headers['content-range'] ?? 'no size given'}`));
+  if (res.status < 200 || res.status >= 300) {
+    const textual = /^(text\/|application\/(json|xml|problem))/i.test(String(res.headers['content-type'] ?? ''));
+    throw fromStatus({ op: 'read', url, status: res.status, reason: res.reason, retryAfter: res.headers['retry-after'],
+      detail: textual ? await readSnippet(res.body) : (res.body.destroy(), undefined) });
+  }
+  const stale = checkValidators(obj, res);
+  if (stale) refuse(stale);
+
+  if (!range) {
+    if (res.status === 206) refuse(httpError('ContentIncomplete', `read ${safeUrl(url)}: the server sent a partial response (206) to a request for the whole object`));
+    return adopt(res.body, url);
+  }
+  if (res.status === 206) {
+    const got = parseContentRange(String(res.headers['content-range'] ?? ''));
+    if (!got || got.start !== range.start || got.end !== range.end - 1) {
+      refuse(httpError('ContentIncomplete', `read ${safeUrl(url)}: asked for bytes ${range.start}-${range.end - 1}, the server sent Content-Range "${res.headers['content-range'] ?? ''}"`));
+    }
+    if (got?.total !== undefined && obj.size >= 0 && got.total !== obj.size) refuse(changed(obj, url, `now ${got.total} bytes, listed ${obj.size}`));
+    return adopt(res.body, url);
+  }
+  // A 200 to a ranged request: If-Range failed (the object changed) or the server ignores Range.
+  if (etag && !strongEtag(res.headers)) refuse(changed(obj, url, 'a full response to If-Range, without an ETag'));
+  const length = contentLength(res.headers);
+  if (length !== undefined && obj.size >= 0 && length !== obj.size) refuse(changed(obj, url, `now ${length} bytes, listed ${obj.size}`));
+  if ((range.start > 0 || range.end < obj.size) && !warnedNoRanges.has(url)) {
+    warnedNoRanges.add(url);
+    ctx.logger.warn(`http: ${safeUrl(url)} ignores Range requests; each part re-reads the object from its start`);
+  }
+  return adopt(res.body, url, range.start, range.end - range.start);
+}
