@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { parseAllDocuments, parse } from 'yaml';
 import { Container } from 'kubernetes-models/v1/Container';
 import { REPO_ROOT } from '../support/cli.js';

@@ -3,6 +3,7 @@
  * an error message is a secret too), so this works on the text itself: known secret values, credentials
  * in URLs, signature query parameters and Authorization headers.
  */
+import { readFileSync } from 'node:fs';
 
 export const REDACTED = 'REDACTED';
 
@@ -31,11 +32,35 @@ export class Redactor {
 
   constructor(env: Readonly<Record<string, string | undefined>> = {}) {
     for (const name of SECRET_ENV_NAMES) this.add(env[name]);
+    for (const [name, value] of Object.entries(env)) {
+      // KServe's `<hostname>-headers` variables hold credentials in their values.
+      if (name.endsWith('-headers') && value) this.addJsonValues(value);
+    }
+    this.addFile(env.MODEL_REGISTRY_TOKEN_FILE);
+  }
+
+  /** Registers the contents of a secret file (a projected token), if it can be read. */
+  addFile(path: string | undefined): void {
+    if (!path) return;
+    try {
+      this.add(readFileSync(path, 'utf8'));
+    } catch {
+      // unreadable now: the component that needs it reports that
+    }
   }
 
   /** Registers one more secret value (a token read from a file, a header value…). */
   add(value: string | undefined): void {
     if (value && value.trim().length >= 4) this.values.add(value.trim());
+  }
+
+  private addJsonValues(json: string): void {
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (parsed && typeof parsed === 'object') for (const v of Object.values(parsed)) if (typeof v === 'string') this.add(v);
+    } catch {
+      this.add(json);
+    }
   }
 
   redact(text: string): string {

@@ -128,6 +128,10 @@ export interface ProviderManifest {
   entry: string;
   /** URI schemes handled, lowercase, without ':' (e.g. ['s3', 's3a']). */
   schemes: string[];
-  /** Host patterns that narrow a shared scheme ('*.blob.core.windows.net'); empty means any host. */
-  hosts?: string[];
+  /**
+   * Host patterns ('acct.example.com', '*.blob.core.windows.net') that narrow the schemes: a list applies to
+   * every scheme; an object maps a scheme to its own list, and schemes it does not name match any host.
+   * Absent or empty means any host.
+   */
+  hosts?: string[] | Record<string, string[]>;
 }

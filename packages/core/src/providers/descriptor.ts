@@ -10,7 +10,12 @@ export interface ProviderDescriptor {
   version: string;
   /** The package's folder. */
   root: string;
+  /** The block as the package declares it. */
   manifest: ProviderManifest;
+  /** Schemes handled, lowercase. */
+  schemes: string[];
+  /** Host patterns per scheme, lowercase; a scheme absent here matches any host. */
+  hosts: Record<string, string[]>;
 }
 
 /** The parts of an oclif Plugin that discovery reads. */
@@ -31,14 +36,24 @@ export function readDescriptor(pkg: InstalledPackage): { descriptor: ProviderDes
   const problem = manifestProblem(block);
   if (problem) return { problem: `${pkg.name}@${pkg.version}: invalid "mrInitProvider" in package.json: ${problem}` };
   const manifest = block as ProviderManifest;
+  const schemes = manifest.schemes.map((s) => s.toLowerCase());
   return {
     descriptor: {
       package: pkg.name,
       version: pkg.version,
       root: pkg.root,
-      manifest: { ...manifest, schemes: manifest.schemes.map((s) => s.toLowerCase()), hosts: (manifest.hosts ?? []).map((h) => h.toLowerCase()) },
+      manifest,
+      schemes,
+      hosts: normaliseHosts(manifest.hosts, schemes),
     },
   };
+}
+
+function normaliseHosts(hosts: ProviderManifest['hosts'], schemes: string[]): Record<string, string[]> {
+  const lower = (list: string[]) => list.map((h) => h.toLowerCase());
+  if (hosts === undefined) return {};
+  if (Array.isArray(hosts)) return hosts.length === 0 ? {} : Object.fromEntries(schemes.map((s) => [s, lower(hosts)]));
+  return Object.fromEntries(Object.entries(hosts).filter(([, list]) => list.length > 0).map(([s, list]) => [s.toLowerCase(), lower(list)]));
 }
 
 /** Why a `mrInitProvider` block is invalid, or undefined when it is valid. */
@@ -53,9 +68,13 @@ export function manifestProblem(block: unknown): string | undefined {
     !m.schemes.every((s) => typeof s === 'string' && SCHEME.test(s.toLowerCase()))) {
     return '"schemes" must be a non-empty list of URI schemes without ":", e.g. ["s3"]';
   }
-  if (m.hosts !== undefined && (!Array.isArray(m.hosts) ||
-    !m.hosts.every((h) => typeof h === 'string' && HOST_PATTERN.test(h.toLowerCase())))) {
-    return '"hosts" must be a list of host names or "*.suffix" patterns';
+  const validList = (list: unknown) => Array.isArray(list) && list.every((h) => typeof h === 'string' && HOST_PATTERN.test(h.toLowerCase()));
+  if (m.hosts !== undefined) {
+    const byScheme = typeof m.hosts === 'object' && m.hosts !== null && !Array.isArray(m.hosts);
+    const schemes = (m.schemes as string[]).map((s) => s.toLowerCase());
+    if (byScheme ? !Object.entries(m.hosts as object).every(([s, list]) => schemes.includes(s.toLowerCase()) && validList(list)) : !validList(m.hosts)) {
+      return '"hosts" must be a list of host names or "*.suffix" patterns, or an object mapping some of "schemes" to such lists';
+    }
   }
   return undefined;
 }

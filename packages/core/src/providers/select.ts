@@ -11,8 +11,8 @@ import { officialPackageFor } from './official.js';
 /** How specifically a descriptor claims a URI; 0 means it does not. */
 export function specificity(descriptor: ProviderDescriptor, uri: URL): number {
   const scheme = uri.protocol.replace(/:$/, '').toLowerCase();
-  if (!descriptor.manifest.schemes.includes(scheme)) return 0;
-  const hosts = descriptor.manifest.hosts ?? [];
+  if (!descriptor.schemes.includes(scheme)) return 0;
+  const hosts = descriptor.hosts[scheme] ?? [];
   if (hosts.length === 0) return 1;
   const host = uri.hostname.toLowerCase();
   let best = 0;
@@ -58,7 +58,7 @@ function installedOrMatching(chosen: string, descriptors: readonly ProviderDescr
 
 function notSupported(uri: URL, descriptors: readonly ProviderDescriptor[]): ErrProtocolNotSupported {
   const scheme = uri.protocol.replace(/:$/, '').toLowerCase();
-  const installed = [...new Set(descriptors.flatMap((d) => d.manifest.schemes))].sort();
+  const installed = [...new Set(descriptors.flatMap((d) => d.schemes))].sort();
   const official = officialPackageFor(scheme);
   const hint = official
     ? `Install ${official} (npm install ${official}, or \`mr-init plugins install ${official}\`, or build the image with PROVIDERS including ${official.replace('@mr-init/provider-', '')}).`

@@ -1,11 +1,13 @@
 import type { ProviderDescriptor } from '../../src/providers/descriptor.js';
-import { manifestProblem } from '../../src/providers/descriptor.js';
+import { manifestProblem, readDescriptor } from '../../src/providers/descriptor.js';
 import { discoverProviders } from '../../src/providers/discover.js';
 import { selectProvider, specificity } from '../../src/providers/select.js';
 import { ErrConfig, ErrProtocolNotSupported, ErrProviderConflict } from '../../src/errors.js';
 
-function descriptor(pkg: string, schemes: string[], hosts: string[] = []): ProviderDescriptor {
-  return { package: pkg, version: '1.0.0', root: `/x/${pkg}`, manifest: { apiVersion: 1, entry: './dist/provider.js', schemes, hosts } };
+function descriptor(pkg: string, schemes: string[], hosts: string[] | Record<string, string[]> = []): ProviderDescriptor {
+  const found = readDescriptor({ name: pkg, version: '1.0.0', root: `/x/${pkg}`, pjson: { mrInitProvider: { apiVersion: 1, entry: './dist/provider.js', schemes, hosts } } });
+  if (!found || 'problem' in found) throw new Error(`bad fixture ${pkg}`);
+  return found.descriptor;
 }
 
 const http = descriptor('@mr-init/provider-http', ['http', 'https']);
@@ -23,6 +25,14 @@ describe('provider selection', () => {
     expect(selectProvider(new URL('https://acct.blob.core.windows.net/c/m'), [http, azure]).package).toBe('@mr-init/provider-azure');
     expect(selectProvider(new URL('https://acct.z12.blob.storage.azure.net/c/m'), [azure, http]).package).toBe('@mr-init/provider-azure');
     expect(selectProvider(new URL('https://blob.core.windows.net.evil.com/c'), [http, azure]).package).toBe('@mr-init/provider-http');
+  });
+
+  test('select | per-scheme hosts narrow only the schemes they name', () => {
+    const perScheme = descriptor('azure-per-scheme', ['https', 'wasbs'], { https: ['*.blob.core.windows.net'] });
+    expect(selectProvider(new URL('wasbs://c@acct/p'), [http, perScheme]).package).toBe('azure-per-scheme');
+    expect(selectProvider(new URL('https://acct.blob.core.windows.net/c'), [http, perScheme]).package).toBe('azure-per-scheme');
+    expect(selectProvider(new URL('https://example.com/m.onnx'), [http, perScheme]).package).toBe('@mr-init/provider-http');
+    expect(() => selectProvider(new URL('wasbs://c@acct/p'), [azure])).toThrow(ErrProtocolNotSupported);
   });
 
   test('select | an exact host beats a wildcard, a longer wildcard beats a shorter one', () => {
@@ -76,6 +86,8 @@ describe('provider manifests', () => {
     expect(manifestProblem({ apiVersion: 1, entry: './p.js', schemes: [] })).toMatch(/schemes/);
     expect(manifestProblem({ apiVersion: 1, entry: './p.js', schemes: ['s3:'] })).toMatch(/schemes/);
     expect(manifestProblem({ apiVersion: 1, entry: './p.js', schemes: ['s3'], hosts: ['bad host'] })).toMatch(/hosts/);
+    expect(manifestProblem({ apiVersion: 1, entry: './p.js', schemes: ['https', 'wasbs'], hosts: { https: ['*.blob.core.windows.net'] } })).toBeUndefined();
+    expect(manifestProblem({ apiVersion: 1, entry: './p.js', schemes: ['https'], hosts: { gs: ['x.com'] } })).toMatch(/hosts/);
   });
 
   test('discover | bad or missing blocks are warned about by package name and skipped', () => {
@@ -87,7 +99,7 @@ describe('provider manifests', () => {
       { name: 'mr-init-provider-bare', version: '0.1.0', root: '/d', pjson: {} },
     ], { warn: (m: string) => warnings.push(m) });
     expect(found.map((d) => d.package)).toEqual(['@mr-init/provider-http']);
-    expect(found[0]!.manifest.schemes).toEqual(['http']);
+    expect(found[0]!.schemes).toEqual(['http']);
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/mr-init-provider-broken@0.1.0: invalid "mrInitProvider" .*"entry"/);
     expect(warnings[1]).toMatch(/mr-init-provider-bare@0.1.0 .* no "mrInitProvider" block/);
