@@ -1,9 +1,13 @@
 /** One jest run for the whole monorepo. ESM throughout: jest runs under --experimental-vm-modules
  *  and ts-jest transpiles each file alone (isolatedModules); `npm run typecheck` type-checks tests. */
+import { existsSync } from 'node:fs';
+
+const roots = ['packages', 'plugins', 'examples', 'test'].filter((dir) => existsSync(dir)).map((dir) => `<rootDir>/${dir}`);
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  roots: ['<rootDir>/packages', '<rootDir>/plugins', '<rootDir>/examples', '<rootDir>/test'],
+  roots,
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/fixtures/'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
