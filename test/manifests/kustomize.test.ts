@@ -4,6 +4,7 @@
  * securityContext meets Pod Security "restricted".
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -12,7 +13,9 @@ import { Container } from 'kubernetes-models/v1/Container';
 import { REPO_ROOT } from '../support/cli.js';
 
 const KUSTOMIZE = join(REPO_ROOT, 'manifests/kustomize');
-const CRD = join(REPO_ROOT, '../shared/kserve/clusterstoragecontainers.crd.yaml');
+// A verbatim copy of KServe's CRD (see fixtures/PROVENANCE.md), checked against its recorded hash.
+const CRD = join(REPO_ROOT, 'test/manifests/fixtures/clusterstoragecontainers.crd.yaml');
+const CRD_SHA256 = '47ec2b6caeeb0c210d8be3138ed7d391f74043e3ed779177d36ceb4aa2a5d288';
 
 interface K8sObject { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, any> }
 
@@ -22,7 +25,9 @@ function render(dir: string): K8sObject[] {
 }
 
 function crdValidator() {
-  const crd = parse(readFileSync(CRD, 'utf8'));
+  const text = readFileSync(CRD, 'utf8');
+  if (createHash('sha256').update(text).digest('hex') !== CRD_SHA256) throw new Error(`${CRD} is not KServe's verbatim CRD (see fixtures/PROVENANCE.md)`);
+  const crd = parse(text);
   const version = crd.spec.versions.find((v: { name: string }) => v.name === 'v1alpha1');
   const ajv = new Ajv({ strict: false, allErrors: true });
   // Kubernetes' integer formats: the value must be a whole number.

@@ -58,7 +58,9 @@ export async function startS3rver(opts: S3rverOptions = {}): Promise<S3rverHandl
 
   let client: S3Client | undefined;
   const sdk = await import('@aws-sdk/client-s3');
-  const getClient = (): S3Client => (client ??= quietly(() => new sdk.S3Client({
+  // The SDK's Node-version notice would clutter test output; this process is a test, not the CLI.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const getClient = (): S3Client => (client ??= new sdk.S3Client({
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
@@ -67,7 +69,7 @@ export async function startS3rver(opts: S3rverOptions = {}): Promise<S3rverHandl
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 1,
     ...(ca ? { requestHandler: { httpsAgent: new HttpsAgent({ ca }) } } : {}),
-  })));
+  }));
 
   const handle: S3rverHandle = {
     endpoint,
@@ -94,19 +96,6 @@ export async function startS3rver(opts: S3rverOptions = {}): Promise<S3rverHandl
     throw error;
   }
   return handle;
-}
-
-/** Builds an SDK client without its Node-version notice (test output stays readable). */
-function quietly<T>(build: () => T): T {
-  const name = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
-  const previous = process.env[name];
-  process.env[name] = 'true';
-  try {
-    return build();
-  } finally {
-    if (previous === undefined) delete process.env[name];
-    else process.env[name] = previous;
-  }
 }
 
 function waitForPort(child: ChildProcess): Promise<number> {

@@ -1,4 +1,5 @@
 /** Parsers for setting values. Each returns the parsed value or throws a plain message the loader turns into ErrConfig. */
+import { parsePatterns } from '../transfer/fnmatch.js';
 
 const BYTE_UNITS: Record<string, number> = {
   '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9,
@@ -65,23 +66,13 @@ export const text: Parser<string> = (raw) => {
   return raw.trim();
 };
 
-/** A list given as a JSON array, a comma-separated string (env, flags) or an array (config file). */
-export const stringList: Parser<string[]> = (raw) => {
+/** KServe's pattern lists: a JSON array or a comma list (env, flags), or a YAML/JSON list (config file). */
+export const patternList: Parser<string[] | undefined> = (raw) => {
   if (Array.isArray(raw)) {
     if (!raw.every((v) => typeof v === 'string')) throw new InvalidValue('must be a list of strings');
-    return raw as string[];
+    return raw.length ? (raw as string[]) : undefined;
   }
-  const value = String(raw).trim();
-  if (value.startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new InvalidValue('starts with "[" but is not a valid JSON array');
-    }
-    return stringList(parsed);
-  }
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return parsePatterns(String(raw));
 };
 
 /** A JSON object (STORAGE_CONFIG-style), given as text or already parsed. */

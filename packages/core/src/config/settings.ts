@@ -5,30 +5,18 @@
  * environment KServe already injects and each provider reads its own variables.
  */
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../output/logger.js';
-import { boolean, bytes, durationMs, integer, jsonObject, oneOf, stringList, text, type Parser } from './parse.js';
+import type { TransferOptions } from '../transfer/options.js';
+import { boolean, bytes, durationMs, integer, jsonObject, oneOf, patternList, text, type Parser } from './parse.js';
 
 export const PROGRESS_MODES = ['auto', 'bar', 'log', 'none'] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
-export interface Settings {
+/** The transfer tunables the engine takes, as settings (the engine's own retry-delay knobs stay internal). */
+type TransferSettings = Omit<TransferOptions, 'retryMinDelayMs' | 'retryMaxDelayMs'>;
+
+export interface Settings extends TransferSettings {
   logLevel: LogLevel;
   logFormat: LogFormat;
-  /** Parallel connections across all files and parts of one run. */
-  connections: number;
-  /** Size of one ranged part of a large file. */
-  partSize: number;
-  /** Bytes of body data buffered in memory at most, across all connections. */
-  memoryBudget: number;
-  /** Attempts after the first, per part or file, for retryable failures. */
-  retries: number;
-  /** A part that receives no byte for this long is aborted and retried. */
-  stallTimeoutMs: number;
-  allowPatterns?: string[];
-  ignorePatterns?: string[];
-  /** Unpack a single downloaded archive, as KServe does. */
-  unpack: boolean;
-  progress: ProgressMode;
-  progressIntervalMs: number;
   /** Where the one-line failure reason is written (when the file exists, or when set explicitly). */
   terminationLog: string;
   /** Scheme → provider package, to break ties between installed providers. */
@@ -62,8 +50,8 @@ export const SETTINGS: readonly SettingDefinition[] = [
   { name: 'memoryBudget', key: 'transfer.memoryBudget', env: 'MR_INIT_MEMORY_BUDGET', flag: 'memory-budget', parse: bytes(4 * MiB, 4096 * MiB), default: 64 * MiB, description: 'Body bytes held in memory at most, across all connections.' },
   { name: 'retries', key: 'transfer.retries', env: 'MR_INIT_RETRIES', flag: 'retries', parse: integer(0, 100), default: 5, description: 'Retries per part after a retryable failure (timeouts, resets, 429, 5xx), resuming from the bytes already written.' },
   { name: 'stallTimeoutMs', key: 'transfer.stallTimeout', env: 'MR_INIT_STALL_TIMEOUT', flag: 'stall-timeout', parse: durationMs(1000, 3_600_000), default: 30_000, description: 'A connection that receives no byte for this long is dropped and the part retried (seconds, or 30s, 2m).' },
-  { name: 'allowPatterns', key: 'transfer.allowPatterns', env: 'STORAGE_ALLOW_PATTERNS', flag: 'allow', parse: stringList, description: 'Fetch only paths matching one of these fnmatch patterns (JSON array or comma list), as KServe.' },
-  { name: 'ignorePatterns', key: 'transfer.ignorePatterns', env: 'STORAGE_IGNORE_PATTERNS', flag: 'ignore', parse: stringList, description: 'Skip paths matching one of these fnmatch patterns (JSON array or comma list), as KServe.' },
+  { name: 'allowPatterns', key: 'transfer.allowPatterns', env: 'STORAGE_ALLOW_PATTERNS', flag: 'allow', parse: patternList, description: 'Fetch only paths matching one of these fnmatch patterns (JSON array or comma list), as KServe.' },
+  { name: 'ignorePatterns', key: 'transfer.ignorePatterns', env: 'STORAGE_IGNORE_PATTERNS', flag: 'ignore', parse: patternList, description: 'Skip paths matching one of these fnmatch patterns (JSON array or comma list), as KServe.' },
   { name: 'unpack', key: 'transfer.unpack', env: 'MR_INIT_UNPACK', flag: 'unpack', parse: boolean, default: true, description: 'Unpack a single downloaded .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz or .zip into DEST, as KServe does.' },
   { name: 'progress', key: 'progress.mode', env: 'MR_INIT_PROGRESS', flag: 'progress', parse: oneOf(PROGRESS_MODES), default: 'auto', description: 'Progress display: a bar on a terminal and log lines otherwise (auto), or bar, log, none.' },
   { name: 'progressIntervalMs', key: 'progress.interval', env: 'MR_INIT_PROGRESS_INTERVAL', parse: durationMs(500, 600_000), default: 5000, description: 'Time between progress log lines when not on a terminal.' },

@@ -50,7 +50,7 @@ describe('settings', () => {
   test('settings | KServe pattern variables take a JSON array or a comma list', () => {
     expect(resolveSettings({ env: { STORAGE_ALLOW_PATTERNS: '["*.bin", "config.json"]' } }).settings.allowPatterns).toEqual(['*.bin', 'config.json']);
     expect(resolveSettings({ env: { STORAGE_IGNORE_PATTERNS: '*.md, docs/*' } }).settings.ignorePatterns).toEqual(['*.md', 'docs/*']);
-    expect(() => resolveSettings({ env: { STORAGE_ALLOW_PATTERNS: '["*.bin"' } })).toThrow(/not a valid JSON array \(got .*\), from env STORAGE_ALLOW_PATTERNS/);
+    expect(() => resolveSettings({ env: { STORAGE_ALLOW_PATTERNS: '["*.bin"' } })).toThrow(/look like a JSON array but do not parse.* from env STORAGE_ALLOW_PATTERNS/);
   });
 
   test('settings | STORAGE_OVERRIDE_CONFIG is laid over STORAGE_CONFIG, and their values are never echoed', () => {
