@@ -57,7 +57,7 @@ Exit status: 0 on success; each error class has its own status (docs/errors.md).
       ...(flags.quiet ? { 'log-level': flags['log-level'] ?? 'warn', progress: flags.progress ?? 'none' } : {}),
     });
     const controller = new AbortController();
-    const stop = (signal: NodeJS.Signals) => controller.abort(new ErrInterrupted(`stopped by ${signal}; the partial download is kept and resumes on the next run`));
+    const stop = (signal: NodeJS.Signals) => controller.abort(new ErrInterrupted(`stopped by ${signal}; what was fetched is kept in DEST's staging folder`));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     try {

@@ -80,6 +80,8 @@ export function toMrInitError(error: unknown, operation: string): MrInitError {
 
 /** The error to throw when the run's own signal was aborted. */
 export function interrupted(signal: AbortSignal | undefined): ErrInterrupted {
+  // The caller's own ErrInterrupted (e.g. "stopped by SIGTERM") already says everything.
+  if (signal?.reason instanceof ErrInterrupted) return signal.reason;
   const reason = signal?.reason instanceof Error ? signal.reason.message : 'aborted';
   return new ErrInterrupted(`download stopped (${reason}); the staging folder keeps what was fetched`);
 }
