@@ -50,9 +50,9 @@ export interface AzureOptions {
   /** Entra ID authority for sovereign clouds. @default the SDK's (login.microsoftonline.com). Env `AZURE_AUTHORITY_HOST`. */
   authorityHost?: string;
   /** Files fetched at once (the engine's file concurrency). @default 4. Env `AZURE_MAX_FILE_CONCURRENCY`. */
-  maxFileConcurrency: number;
+  maxFileConcurrency?: number;
   /** Ranged parts of one file fetched at once (the engine's part concurrency). @default 4. Env `AZURE_MAX_CHUNK_CONCURRENCY`. */
-  maxChunkConcurrency: number;
+  maxChunkConcurrency?: number;
 }
 
 /** The fields of AzureOptions that hold secrets, replaced by REDACTED in debug output. */
@@ -94,10 +94,11 @@ export function parseAzureOptions(ctx: Pick<ProviderContext, 'env' | 'settings'>
     return undefined;
   };
 
-  const options: AzureOptions = {
-    maxFileConcurrency: parseConcurrency(sources, 'AZURE_MAX_FILE_CONCURRENCY', 'max_file_concurrency'),
-    maxChunkConcurrency: parseConcurrency(sources, 'AZURE_MAX_CHUNK_CONCURRENCY', 'max_chunk_concurrency'),
-  };
+  const options: AzureOptions = {};
+  const maxFileConcurrency = parseConcurrency(sources, 'AZURE_MAX_FILE_CONCURRENCY', 'max_file_concurrency');
+  const maxChunkConcurrency = parseConcurrency(sources, 'AZURE_MAX_CHUNK_CONCURRENCY', 'max_chunk_concurrency');
+  if (maxFileConcurrency !== undefined) options.maxFileConcurrency = maxFileConcurrency;
+  if (maxChunkConcurrency !== undefined) options.maxChunkConcurrency = maxChunkConcurrency;
   for (const field of Object.keys(FIELD_KEYS) as Array<keyof typeof FIELD_KEYS>) {
     if (field === 'accessKey') continue;
     const value = pick(FIELD_KEYS[field]);
@@ -208,7 +209,7 @@ function parseJsonObject(text: string | undefined, name: string): Record<string,
   return value as Record<string, unknown>;
 }
 
-function parseConcurrency(sources: Source[], envName: string, configKey: string): number {
+function parseConcurrency(sources: Source[], envName: string, configKey: string): number | undefined {
   for (const source of sources) {
     for (const key of [envName, configKey]) {
       const raw = source[key];
@@ -221,7 +222,7 @@ function parseConcurrency(sources: Source[], envName: string, configKey: string)
       return value;
     }
   }
-  return 4;
+  return undefined;
 }
 
 function checkEndpoint(value: string): string {

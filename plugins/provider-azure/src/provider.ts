@@ -4,7 +4,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
-import type { ByteRange, ProviderContext, RemoteObject, StorageProvider } from '@mr-init/core';
+import type { ByteRange, ProviderContext, ProviderLimits, RemoteObject, StorageProvider } from '@mr-init/core';
 import { createContainerClient } from './client.js';
 import { planAccess, type AccessPlan } from './credentials.js';
 import { CREDENTIALS_ADVICE, providerError, toProviderError, type FailureContext } from './errors.js';
@@ -31,10 +31,17 @@ const clients = new Map<string, Promise<ContainerHandle>>();
 /** The handle that listed each container, so read() finds the client from a location alone. */
 const byContainerUrl = new Map<string, ContainerHandle>();
 
-/** Engine tuning from AZURE_MAX_FILE_CONCURRENCY / AZURE_MAX_CHUNK_CONCURRENCY, for the core to apply. */
-export function azureTuning(ctx: Pick<ProviderContext, 'env' | 'settings'>): { maxFileConcurrency: number; maxPartConcurrency: number } {
-  const options = parseAzureOptions(ctx);
-  return { maxFileConcurrency: options.maxFileConcurrency, maxPartConcurrency: options.maxChunkConcurrency };
+/** KServe's default for each of AZURE_MAX_FILE_CONCURRENCY / AZURE_MAX_CHUNK_CONCURRENCY when only the other is set. */
+const KSERVE_AZURE_CONCURRENCY = 4;
+
+/**
+ * KServe fetches AZURE_MAX_FILE_CONCURRENCY files with AZURE_MAX_CHUNK_CONCURRENCY chunks each: when the
+ * user sets either, the engine runs at most their product of reads; otherwise its own budget applies.
+ */
+export function azureLimits(ctx: Pick<ProviderContext, 'env' | 'settings'>): ProviderLimits {
+  const { maxFileConcurrency: files, maxChunkConcurrency: chunks } = parseAzureOptions(ctx);
+  if (files === undefined && chunks === undefined) return {};
+  return { maxConnections: (files ?? KSERVE_AZURE_CONCURRENCY) * (chunks ?? KSERVE_AZURE_CONCURRENCY) };
 }
 
 const provider: StorageProvider = {
@@ -46,6 +53,8 @@ const provider: StorageProvider = {
     versionPinning: true,
     listMaxPageSize: LIST_PAGE_SIZE,
   },
+
+  limits: azureLimits,
 
   async *list(uri: URL, ctx: ProviderContext): AsyncGenerator<RemoteObject> {
     const options = parseAzureOptions(ctx);

@@ -2,6 +2,7 @@
  * Options from the environment, STORAGE_CONFIG and settings; the credential each combination chooses; and
  * the SDK credential object built for it (constructed without network: Entra ID is not reachable here).
  */
+import { azureLimits } from '../src/provider.js';
 import type { ProviderError } from '@mr-init/core';
 import { createCredential } from '../src/client.js';
 import { planAccess } from '../src/credentials.js';
@@ -26,8 +27,8 @@ function thrown(fn: () => unknown): ProviderError {
 }
 
 describe('parseAzureOptions', () => {
-  test('parseAzureOptions | defaults: concurrency 4 and 4, no credentials', () => {
-    expect(options({})).toEqual({ maxFileConcurrency: 4, maxChunkConcurrency: 4 });
+  test('parseAzureOptions | defaults: no concurrency limit, no credentials', () => {
+    expect(options({})).toEqual({});
   });
 
   test('parseAzureOptions | AZURE_MAX_FILE_CONCURRENCY / AZURE_MAX_CHUNK_CONCURRENCY', () => {
@@ -274,5 +275,14 @@ describe('createCredential | SDK credential types, built without network', () =>
     expect([sas.credential.constructor.name, sas.sas]).toEqual(['AnonymousCredential', SAS]);
     const anonymous = await createCredential(plan({}).credential);
     expect([anonymous.credential.constructor.name, anonymous.sas]).toEqual(['AnonymousCredential', undefined]);
+  });
+});
+
+describe('azureLimits', () => {
+  test('azureLimits | no limit unless asked; then files × chunks, KServe\'s 4 for the one not set', () => {
+    const ctx = (env: Record<string, string>) => ({ env, settings: {} });
+    expect(azureLimits(ctx({}))).toEqual({});
+    expect(azureLimits(ctx({ AZURE_MAX_FILE_CONCURRENCY: '2', AZURE_MAX_CHUNK_CONCURRENCY: '3' }))).toEqual({ maxConnections: 6 });
+    expect(azureLimits(ctx({ AZURE_MAX_FILE_CONCURRENCY: '2' }))).toEqual({ maxConnections: 8 });
   });
 });

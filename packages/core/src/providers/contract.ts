@@ -116,8 +116,20 @@ export interface StorageProvider {
    * With `versionPinning`, fails with kind `VersionChanged` if the object changed since it was listed.
    */
   read(obj: RemoteObject, range: ByteRange | undefined, ctx: ProviderContext): Promise<Readable>;
+  /**
+   * Limits the user set through the backend's own variables (KServe's S3_MAX_FILE_CONCURRENCY, N_THREADS,
+   * …): the engine then runs at most `maxConnections` reads of this provider at once, within the run's
+   * budget. Return no limit unless the user asked for one: the engine's defaults are tuned by benchmark.
+   */
+  limits?(ctx: ProviderContext): ProviderLimits;
   /** Releases clients and sockets; called once when the download ends. */
   close?(): Promise<void>;
+}
+
+/** What `StorageProvider.limits()` may ask of the engine. */
+export interface ProviderLimits {
+  /** Most reads (connections) of this provider in flight at once. */
+  maxConnections?: number;
 }
 
 /** The `mrInitProvider` block of a plugin's package.json: what the core reads to choose, without importing. */

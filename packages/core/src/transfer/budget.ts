@@ -12,7 +12,16 @@ interface Waiter {
   onAbort: () => void;
 }
 
-export class Budget {
+/** What a read needs from a budget: a slot and buffer bytes, given back by the returned function. */
+export interface ReadBudget {
+  readonly connections: number;
+  /** Most reads ever granted at once (for logs and tests). */
+  readonly maxActive: number;
+  clampBytes(bytes: number): number;
+  acquire(bytes: number, signal: AbortSignal): Promise<() => void>;
+}
+
+export class Budget implements ReadBudget {
   private active = 0;
   private used = 0;
   private readonly queue: Waiter[] = [];
@@ -69,6 +78,40 @@ export class Budget {
       const waiter = this.queue.shift()!;
       waiter.signal.removeEventListener('abort', waiter.onAbort);
       waiter.resolve(this.grant(waiter.bytes));
+    }
+  }
+}
+
+/**
+ * A job's own cap inside the shared budget (a provider's `limits().maxConnections`): a read takes one of
+ * the job's slots first, then a shared one, always in that order, so two jobs cannot deadlock.
+ */
+export class CappedBudget implements ReadBudget {
+  private readonly local: Budget;
+
+  constructor(private readonly shared: ReadBudget, readonly connections: number) {
+    this.local = new Budget(connections, Number.MAX_SAFE_INTEGER);
+  }
+
+  get maxActive(): number {
+    return this.local.maxActive;
+  }
+
+  clampBytes(bytes: number): number {
+    return this.shared.clampBytes(bytes);
+  }
+
+  async acquire(bytes: number, signal: AbortSignal): Promise<() => void> {
+    const releaseLocal = await this.local.acquire(1, signal);
+    try {
+      const releaseShared = await this.shared.acquire(bytes, signal);
+      return () => {
+        releaseShared();
+        releaseLocal();
+      };
+    } catch (error) {
+      releaseLocal();
+      throw error;
     }
   }
 }

@@ -7,13 +7,14 @@ import { basename, resolve } from 'node:path';
 import { ErrDestination, ErrStorageNotFound } from '../errors.js';
 import { archiveKind, unpackArchive } from './archive/index.js';
 import { commitStaging, recoverCommit } from './commit.js';
+import { CappedBudget } from './budget.js';
 import { DoneLog } from './journal.js';
 import { fetchAll } from './schedule.js';
 import { isUpToDate, objectEntry, readMarker, sourceKey, type CompletionMarker, type MarkerEntry } from './marker.js';
 import type { TransferJob, TransferSummary } from './options.js';
 import { listObjects, planJob, resolvePatterns, selectFiles, type PlannedFile } from './plan.js';
 import { formatBytes, formatRate } from './progress.js';
-import { redact, type RunState } from './run-state.js';
+import { providerContext, redact, type RunState } from './run-state.js';
 import { assertNoSymlinkOnPath, normalizeRelativePath, quotePath } from './safe-path.js';
 import { Staging, walkFiles } from './staging.js';
 
@@ -37,6 +38,14 @@ function redactDeep(run: RunState, value: unknown): unknown {
   return value;
 }
 
+/** The run as this job sees it: with the provider's own connection cap, when the user set one. */
+function withProviderLimits(job: TransferJob, run: RunState, signal: AbortSignal): RunState {
+  const max = job.provider.limits?.(providerContext(run, signal)).maxConnections;
+  if (max === undefined || !Number.isInteger(max) || max < 1 || max >= run.budget.connections) return run;
+  run.ctx.logger.debug(`${job.provider.name}: at most ${max} connections, as its settings ask`);
+  return { ...run, budget: new CappedBudget(run.budget, max) };
+}
+
 /** Logs the final line of a job: files, bytes, seconds, MB/s (or that nothing was needed). */
 export function reportSummary(run: RunState, summary: TransferSummary): void {
   const { logger } = run.ctx;
@@ -50,8 +59,9 @@ export function reportSummary(run: RunState, summary: TransferSummary): void {
   else logger.info(text);
 }
 
-export async function runJob(job: TransferJob, run: RunState, signal: AbortSignal): Promise<TransferSummary> {
+export async function runJob(job: TransferJob, shared: RunState, signal: AbortSignal): Promise<TransferSummary> {
   const started = Date.now();
+  const run = withProviderLimits(job, shared, signal);
   const { options, ctx } = run;
   const dest = await prepareDest(job.dest);
   const key = sourceKey(job);

@@ -1,6 +1,6 @@
 /** What every job of one run shares: options with defaults filled, the budget, progress and the run's signal. */
 import type { ProviderContext } from '../providers/contract.js';
-import type { Budget } from './budget.js';
+import type { ReadBudget } from './budget.js';
 import type { TransferContext, TransferOptions } from './options.js';
 import type { Progress } from './progress.js';
 
@@ -10,7 +10,7 @@ export type ResolvedOptions = TransferOptions & Required<Pick<TransferOptions, '
 export interface RunState {
   options: ResolvedOptions;
   ctx: TransferContext;
-  budget: Budget;
+  budget: ReadBudget;
   progress: Progress;
   /** Aborted by the caller's signal or when another job failed. */
   signal: AbortSignal;

@@ -39,6 +39,17 @@ describe('transfer schedule', () => {
     for (let i = 0; i < 12; i++) expect(tree[`f${i}.bin`]!.equals(bytes(100 * KiB + i * 50 * KiB, i))).toBe(true);
   });
 
+  test('budget | a provider\'s own limit caps its reads inside the shared budget', async () => {
+    const provider = new MemoryProvider();
+    for (let i = 0; i < 8; i++) provider.put(`m/f${i}.bin`, bytes(600 * KiB, i));
+    const limited = Object.assign(provider, { limits: () => ({ maxConnections: 2 }) });
+    const dest = await tempDir();
+    await runTransfers([makeJob(limited, 'mem://b/m', dest)], testOptions({ connections: 8 }), silentContext());
+    expect(provider.stats.maxInFlight).toBe(2);
+    const tree = await readTree(dest);
+    for (let i = 0; i < 8; i++) expect(tree[`f${i}.bin`]!.equals(bytes(600 * KiB, i))).toBe(true);
+  });
+
   test('budget | the memory budget bounds reads in flight too (each holds one write batch)', async () => {
     const provider = new MemoryProvider().put('m/big.bin', bytes(2 * MiB, 3));
     const dest = await tempDir();
