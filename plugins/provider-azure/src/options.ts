@@ -49,9 +49,9 @@ export interface AzureOptions {
   federatedTokenFile?: string;
   /** Entra ID authority for sovereign clouds. @default the SDK's (login.microsoftonline.com). Env `AZURE_AUTHORITY_HOST`. */
   authorityHost?: string;
-  /** Files fetched at once (the engine's file concurrency). @default 4. Env `AZURE_MAX_FILE_CONCURRENCY`. */
+  /** KServe's files fetched at once; with the chunk count it caps this provider's connections (limits()). @default unset (no cap; 4 when only the other is set). Env `AZURE_MAX_FILE_CONCURRENCY`. */
   maxFileConcurrency?: number;
-  /** Ranged parts of one file fetched at once (the engine's part concurrency). @default 4. Env `AZURE_MAX_CHUNK_CONCURRENCY`. */
+  /** KServe's chunks of one file fetched at once; see maxFileConcurrency. @default unset. Env `AZURE_MAX_CHUNK_CONCURRENCY`. */
   maxChunkConcurrency?: number;
 }
 

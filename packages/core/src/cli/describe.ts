@@ -5,6 +5,7 @@ import { writeOut } from '../output/stdout.js';
 import type { ProviderDescriptor } from '../providers/descriptor.js';
 import { loadProvider } from '../providers/load.js';
 import { selectProvider } from '../providers/select.js';
+import { storageSettingsFor } from '../providers/storage-settings.js';
 import { listPlan } from '../transfer/index.js';
 import { transferOptions } from './download.js';
 import { resolveSource } from './sources.js';
@@ -40,7 +41,7 @@ export async function describeSource(source: string, settings: Settings, descrip
   if (withFiles) {
     const provider = await loadProvider(descriptor);
     const files = await listPlan(provider, resolved.storageUri, transferOptions(settings),
-      { env, settings: settings.storage, logger });
+      { env, settings: storageSettingsFor(descriptor, settings.storage), logger });
     description.files = files.map((f) => ({ path: f.path, size: f.size }));
     description.totalBytes = files.reduce((sum, f) => sum + Math.max(0, f.size), 0);
   }

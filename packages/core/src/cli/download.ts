@@ -8,6 +8,7 @@ import type { CliLogger } from '../output/logger.js';
 import type { ProviderDescriptor } from '../providers/descriptor.js';
 import { loadProvider } from '../providers/load.js';
 import { selectProvider } from '../providers/select.js';
+import { storageSettingsFor } from '../providers/storage-settings.js';
 import { runTransfers, type TransferJob, type TransferOptions, type TransferSummary } from '../transfer/index.js';
 import { resolveSource } from './sources.js';
 
@@ -29,6 +30,7 @@ export async function downloadPairs(pairs: readonly DownloadPair[], settings: Se
       provider: await loadProvider(descriptor),
       providerPackage: descriptor.package,
       dest,
+      settings: storageSettingsFor(descriptor, settings.storage),
       ...(resolved.registry ? { resolved: { ...resolved.registry } } : {}),
     });
   }

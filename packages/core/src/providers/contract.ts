@@ -146,4 +146,9 @@ export interface ProviderManifest {
    * Absent or empty means any host.
    */
   hosts?: string[] | Record<string, string[]>;
+  /**
+   * The `type` values of KServe's STORAGE_CONFIG whose keys this provider reads (e.g. ["s3"]): the core
+   * hands a provider STORAGE_CONFIG only when its type is one of these, or absent. @default its schemes
+   */
+  storageTypes?: string[];
 }

@@ -16,6 +16,8 @@ export interface ProviderDescriptor {
   schemes: string[];
   /** Host patterns per scheme, lowercase; a scheme absent here matches any host. */
   hosts: Record<string, string[]>;
+  /** STORAGE_CONFIG `type` values meant for this provider, lowercase. */
+  storageTypes: string[];
 }
 
 /** The parts of an oclif Plugin that discovery reads. */
@@ -45,6 +47,7 @@ export function readDescriptor(pkg: InstalledPackage): { descriptor: ProviderDes
       manifest,
       schemes,
       hosts: normaliseHosts(manifest.hosts, schemes),
+      storageTypes: (manifest.storageTypes ?? schemes).map((t) => t.toLowerCase()),
     },
   };
 }
@@ -67,6 +70,9 @@ export function manifestProblem(block: unknown): string | undefined {
   if (!Array.isArray(m.schemes) || m.schemes.length === 0 ||
     !m.schemes.every((s) => typeof s === 'string' && SCHEME.test(s.toLowerCase()))) {
     return '"schemes" must be a non-empty list of URI schemes without ":", e.g. ["s3"]';
+  }
+  if (m.storageTypes !== undefined && (!Array.isArray(m.storageTypes) || !m.storageTypes.every((t) => typeof t === 'string' && t !== ''))) {
+    return '"storageTypes" must be a list of STORAGE_CONFIG type names, e.g. ["s3"]';
   }
   const validList = (list: unknown) => Array.isArray(list) && list.every((h) => typeof h === 'string' && HOST_PATTERN.test(h.toLowerCase()));
   if (m.hosts !== undefined) {

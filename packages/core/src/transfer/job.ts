@@ -38,8 +38,9 @@ function redactDeep(run: RunState, value: unknown): unknown {
   return value;
 }
 
-/** The run as this job sees it: with the provider's own connection cap, when the user set one. */
-function withProviderLimits(job: TransferJob, run: RunState, signal: AbortSignal): RunState {
+/** The run as this job sees it: its own backend settings, and the provider's connection cap when the user set one. */
+function withProviderLimits(job: TransferJob, shared: RunState, signal: AbortSignal): RunState {
+  const run = job.settings ? { ...shared, ctx: { ...shared.ctx, settings: job.settings } } : shared;
   const max = job.provider.limits?.(providerContext(run, signal)).maxConnections;
   if (max === undefined || !Number.isInteger(max) || max < 1 || max >= run.budget.connections) return run;
   run.ctx.logger.debug(`${job.provider.name}: at most ${max} connections, as its settings ask`);

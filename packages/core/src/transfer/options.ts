@@ -69,6 +69,8 @@ export interface TransferJob {
   dest: string;
   /** Registry resolution info (model, version, artifact ids) recorded in the marker. */
   resolved?: Record<string, unknown>;
+  /** Backend settings for this job's provider calls, instead of the run's `ctx.settings`. */
+  settings?: Record<string, unknown>;
 }
 
 /** What every provider call and the engine itself may use. */
