@@ -3,7 +3,7 @@
  * layout (see list.ts); reads are ranged GETs pinned to the listed ETag.
  */
 import { Readable } from 'node:stream';
-import type { ByteRange, ProviderContext, RemoteObject, StorageProvider } from '@mr-init/core';
+import type { ByteRange, ProviderContext, ProviderLimits, RemoteObject, StorageProvider } from '@mr-init/core';
 import { normalizeEtag } from './checksums.js';
 import { createS3Clients, type S3Clients } from './client.js';
 import { decorateStreamError, providerError, toProviderError, type ErrorContext } from './errors.js';
@@ -41,6 +41,12 @@ const provider: StorageProvider = {
     listMaxPageSize: 1000,
   },
 
+  /** KServe's S3_MAX_FILE_CONCURRENCY, when set, caps this provider's reads in flight. */
+  limits(ctx: ProviderContext): ProviderLimits {
+    const { maxFileConcurrency } = parseS3Options(ctx.env, ctx.settings);
+    return maxFileConcurrency === undefined ? {} : { maxConnections: maxFileConcurrency };
+  },
+
   async *list(uri: URL, ctx: ProviderContext): AsyncIterable<RemoteObject> {
     yield* listS3(await getClients(ctx), uri, ctx.logger, ctx.signal);
   },
@@ -48,7 +54,7 @@ const provider: StorageProvider = {
   async read(obj: RemoteObject, range: ByteRange | undefined, ctx: ProviderContext): Promise<Readable> {
     const { bucket, key } = fromLocation(obj.location);
     const where: ErrorContext = { operation: 'GetObject', bucket, key };
-    if (range && range.end <= range.start) return Readable.from([]);
+    if (range && range.end <= range.start) return Readable.from([], { objectMode: false });
     const s3 = await getClients(ctx);
     let out;
     try {

@@ -1,4 +1,5 @@
 import { Agent as HttpAgent } from 'node:http';
+import s3Provider from '../src/provider.js';
 import { Agent as HttpsAgent } from 'node:https';
 import { clientConfig } from '../src/client.js';
 import { parseS3Options, redactS3Options, type S3Options } from '../src/options.js';
@@ -139,4 +140,12 @@ test('client config | static keys, or anonymous (unsigned, no credential lookup)
   expect(anonymous.credentials).toEqual({ accessKeyId: 'anonymous', secretAccessKey: 'anonymous' });
   expect(typeof anonymous.signer).toBe('object');
   expect(clientConfig(parseS3Options({}), agents).credentials).toBeUndefined();
+});
+
+describe('limits', () => {
+  test('limits | S3_MAX_FILE_CONCURRENCY caps the reads in flight only when set', () => {
+    const ctx = (env: Record<string, string>) => ({ env, settings: {}, logger: { debug() {}, info() {}, warn() {} }, signal: new AbortController().signal });
+    expect(s3Provider.limits!(ctx({}))).toEqual({});
+    expect(s3Provider.limits!(ctx({ S3_MAX_FILE_CONCURRENCY: '4' }))).toEqual({ maxConnections: 4 });
+  });
 });
