@@ -52,9 +52,10 @@ export function reportSummary(run: RunState, summary: TransferSummary): void {
   const { logger } = run.ctx;
   const fields = { source: redact(run, summary.source), dest: summary.dest, files: summary.files, bytes: summary.bytes,
     bytesFetched: summary.bytesFetched, seconds: summary.seconds, upToDate: summary.upToDate };
+  const files = `${summary.files} file${summary.files === 1 ? '' : 's'}`;
   const text = summary.upToDate
-    ? `${summary.dest} is already complete for ${fields.source} (${summary.files} files); nothing fetched`
-    : `downloaded ${summary.files} files, ${formatBytes(summary.bytesFetched)} fetched of ${formatBytes(summary.bytes)}, ` +
+    ? `${summary.dest} is already complete for ${fields.source} (${files}); nothing fetched`
+    : `downloaded ${files}, ${formatBytes(summary.bytesFetched)} fetched of ${formatBytes(summary.bytes)}, ` +
       `in ${summary.seconds.toFixed(1)} s (${formatRate(summary.bytesFetched, summary.seconds)}) to ${summary.dest}`;
   if (logger.format === 'json') logger.info(summary.upToDate ? 'up to date' : 'download complete', fields);
   else logger.info(text);
