@@ -1,14 +1,16 @@
 /**
- * What a rerun may trust, kept in the staging folder as JSON lines that are appended only after the
- * data they describe was flushed (fdatasync), and fsync'd themselves, so a rerun after kill -9 or a
- * node crash trusts exactly what reached the disk:
+ * What a rerun may trust, kept in the staging folder as JSON lines appended only after the data they
+ * describe was written:
  *
- * - `done.jsonl`, one per job: every verified file with the header of the object it came from. Shared
- *   and group-committed (one fsync for the lines that queued up meanwhile), so many small files do not
- *   cost several fsyncs each.
+ * - `done.jsonl`, one per job: every verified file with the header of the object it came from, after
+ *   that file was flushed (fdatasync). Group-committed (one fsync for the lines that queued up
+ *   meanwhile), so many small files do not cost several fsyncs each. It survives even a node crash.
  * - `journal/<id>.jsonl`, one per multi-part file in progress: its header, then one line per completed
- *   byte range. A header that no longer matches the listed object (size, version, checksums, part size)
- *   discards everything.
+ *   byte range, written once the range's writes returned. The page cache outlives the process, so this
+ *   is exact after kill -9, OOM or an init-container restart, without flushing every part to the disk
+ *   (which made downloads disk-bound). A node crash can lose written pages, so staging discards the
+ *   journals when the machine has rebooted since (see Staging.prepare). A header that no longer matches
+ *   the listed object (size, version, checksums, part size) discards everything.
  */
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 
@@ -160,12 +162,12 @@ export class FileJournal {
   }
 
   /**
-   * Queues a completed range without waiting: a background checkpoint flushes the data file once
-   * (fdatasync) for every range queued meanwhile, then journals them. Parts never wait on the disk.
+   * Queues a completed range without waiting: a background checkpoint journals every range queued
+   * meanwhile. Parts never wait on it.
    */
-  complete(start: number, end: number, data: FileHandle): void {
+  complete(start: number, end: number): void {
     this.queue.push([start, end]);
-    this.checkpoint ??= this.flush(data);
+    this.checkpoint ??= this.flush();
   }
 
   /** Waits for queued ranges to be journalled; rethrows a failed checkpoint. */
@@ -174,12 +176,11 @@ export class FileJournal {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async flush(data: FileHandle): Promise<void> {
+  private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0 && this.failure === undefined) {
         const batch = this.queue;
         this.queue = [];
-        await data.datasync(); // the journal must never get ahead of the data
         await Promise.all(batch.map(([start, end]) => this.log.append({ done: [start, end] })));
         for (const [start, end] of batch) this.done.add(FileJournal.key(start, end));
       }

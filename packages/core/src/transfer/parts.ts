@@ -106,7 +106,7 @@ export async function fetchPart(part: Part, pc: PartContext): Promise<number> {
       attempt.dispose();
     }
     if (end === undefined) continue;
-    if (part.end !== undefined) pc.journal?.complete(part.start, part.end, pc.fh);
+    if (part.end !== undefined) pc.journal?.complete(part.start, part.end);
     return end;
   }
 }

@@ -23,6 +23,8 @@ export interface StagingState {
   /** The redacted source, for people reading the folder. */
   source: string;
   phase: 'download' | 'commit';
+  /** The kernel's boot id when the download started: partial-range journals are trusted only within one boot. */
+  bootId?: string;
   /** Commit phase: the staging sub-folder the files move from. */
   root?: 'data' | 'out';
   /** Commit phase: relative paths moving into DEST. */
@@ -110,10 +112,15 @@ export class Staging {
     await this.sanitize();
     const state = await this.readState();
     const resumed = state?.key === key && state.phase === 'download';
+    const bootId = await currentBootId();
     if (!resumed) await this.wipe();
+    else if (state.bootId !== bootId) {
+      // Range journals rely on the page cache, which a reboot loses; verified files were flushed and stay.
+      await rm(this.journalDir, { recursive: true, force: true });
+    }
     await mkdir(this.dataDir, { recursive: true });
     await mkdir(this.journalDir, { recursive: true });
-    if (!resumed) await this.writeState({ format: 1, key, source, phase: 'download' });
+    if (!resumed || state.bootId !== bootId) await this.writeState({ format: 1, key, source, phase: 'download', ...(bootId ? { bootId } : {}) });
     return { resumed };
   }
 
@@ -130,6 +137,15 @@ export class Staging {
   async resetOut(): Promise<void> {
     await rm(this.outDir, { recursive: true, force: true });
     await mkdir(this.outDir, { recursive: true });
+  }
+}
+
+/** This boot of the machine (Linux), or undefined where the kernel does not say. */
+export async function currentBootId(): Promise<string | undefined> {
+  try {
+    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
   }
 }
 
