@@ -39,12 +39,14 @@ export async function startS3rver(opts: S3rverOptions = {}): Promise<S3rverHandl
   const require = createRequire(import.meta.url);
   const bin = join(dirname(require.resolve('s3rver/package.json')), 'bin', 's3rver.js');
   const directory = await mkdtemp(join(tmpdir(), 'mr-init-s3rver-'));
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', bin, '-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent',
-      ...(opts.tls ? ['--key', opts.tls.key, '--cert', opts.tls.cert] : [])],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = ['-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent',
+    ...(opts.tls ? ['--key', opts.tls.key, '--cert', opts.tls.cert] : [])];
+  // Runs s3rver's own CLI, exiting when stdin closes: if the test process dies without close(), the
+  // server does not outlive it.
+  const launcher = `process.stdin.on('end', () => process.exit(0)).resume();
+    process.argv = [process.argv[0], ${JSON.stringify(bin)}, ...process.argv.slice(1)];
+    require(${JSON.stringify(bin)});`;
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', launcher, '--', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let port: number;
   try {
     port = await waitForPort(child);
