@@ -21,6 +21,8 @@ const { values: opt } = parseArgs({
     small: { type: 'string', default: '500x16KiB' },
     results: { type: 'string', default: join(root, 'bench', 'results') },
     work: { type: 'string' },
+    // 'LABEL=ARGS': mr-init with extra flags as another tool, e.g. --variant 'p32=--part-size 32MiB'.
+    variant: { type: 'string', multiple: true, default: [] },
   },
 });
 const unit = { KiB: 1024, MiB, GiB: 1024 * MiB };
@@ -77,6 +79,11 @@ try {
   const cli = join(root, 'packages/core/bin/run.js');
   const tools = (prefix) => [
     { id: 'mr-init', label: 'mr-init', command: ({ dir }) => ({ cmd: process.execPath, args: [cli, 'download', `s3://${bucket}/${prefix}`, dir, '--progress', 'none'], env: { ...awsEnv, AWS_ENDPOINT_URL: endpoint, S3_USE_HTTPS: '0' } }) },
+    ...opt.variant.map((v) => {
+      const label = v.slice(0, v.indexOf('='));
+      const extra = v.slice(v.indexOf('=') + 1).split(/\s+/).filter(Boolean);
+      return { id: `mr-init-${label}`, label: `mr-init ${label}`, command: ({ dir }) => ({ cmd: process.execPath, args: [cli, 'download', `s3://${bucket}/${prefix}`, dir, '--progress', 'none', ...extra], env: { ...awsEnv, AWS_ENDPOINT_URL: endpoint, S3_USE_HTTPS: '0' } }) };
+    }),
     { id: 'aws', label: 'aws s3 cp --recursive', command: ({ dir }) => ({ cmd: 'aws', args: ['--endpoint-url', endpoint, 's3', 'cp', '--recursive', '--only-show-errors', `s3://${bucket}/${prefix}`, dir], env: { ...awsEnv, PYENV_VERSION: process.env.PYENV_VERSION ?? '' } }) },
     { id: 'rclone', label: 'rclone (16/16)', command: ({ dir }) => ({ cmd: 'rclone', args: ['copy', `:s3:${bucket}/${prefix}`, dir, '--transfers', '16', '--multi-thread-streams', '16', '--checkers', '16'], env: rcloneEnv }) },
   ];
