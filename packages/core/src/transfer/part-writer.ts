@@ -173,8 +173,10 @@ export function pumpStream(req: PumpRequest): Promise<number> {
       fail(signal.reason);
     }
 
+    // The error listener goes first: a stream may fail at any moment from now on, even while aborting.
+    stream.on('error', fail);
     if (signal.aborted) return fail(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    stream.on('data', onData).once('end', onEnd).once('error', fail).once('close', onClose);
+    stream.on('data', onData).once('end', onEnd).once('close', onClose);
   });
 }

@@ -122,7 +122,12 @@ async function openBody(
   let accepted = true;
   // Promise.resolve().then(): a plugin's read() that throws synchronously is just a failed attempt.
   const pending = Promise.resolve().then(() => pc.provider.read(pc.object, range, providerContext(pc.run, signal)));
-  pending.then((stream) => { if (!accepted) stream.destroy(); }, () => {});
+  pending.then((stream) => {
+    if (accepted) return;
+    // Nobody will read it: swallow the error it may already carry (a provider that saw the abort first).
+    stream.on?.('error', () => {});
+    stream.destroy();
+  }, () => {});
   try {
     return await withDeadline(pending, stallMs, signal, () => {
       const error = engineError('Unavailable', `no response for ${stallMs} ms`, { stalled: true });
