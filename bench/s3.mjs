@@ -120,7 +120,7 @@ try {
     '- aws: `aws --endpoint-url <ep> s3 cp --recursive --only-show-errors s3://bench/<prefix> <dir>` (aws-cli v1 defaults: 10 concurrent requests, 8 MiB multipart).',
     '- rclone: `rclone copy :s3:bench/<prefix> <dir> --transfers 16 --multi-thread-streams 16 --checkers 16`, backend from env RCLONE_S3_PROVIDER=Ceph, _ENDPOINT, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY.',
     '',
-    '"median s" is spawn to exit; "to disk s" adds `sync -f` on the output (mr-init fsyncs before exiting, the others leave data in the page cache). sha256 ✓: every file of the first good run of each tool matched; later runs are checked by count and size.',
+    '"median s" is spawn to exit; "to disk s" adds `sync -f` on the output (no tool flushes its data itself; mr-init relies on the boot id, see docs/architecture.md). sha256 ✓: every file of the first good run of each tool matched; later runs are checked by count and size.',
     '',
     ...sections.flatMap((s) => [s, '']),
     '## Targets (issue: ≥ 1.0× rclone on all three, peak RSS ≤ 128 MiB)',

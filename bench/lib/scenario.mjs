@@ -19,8 +19,8 @@ export function timeoutFor(size) {
 }
 
 /**
- * Flushes the tool's output to disk and times it. mr-init syncs its files before it reports success
- * (crash safety); the other tools leave the data in the page cache. `sync -d` gives every tool the
+ * Flushes the tool's output to disk and times it. No tool flushes its data itself (mr-init relies on
+ * the kernel's boot id for crash safety); `sync -d` gives every tool the
  * same end point ("the bytes are on disk"), and leaves no dirty pages to slow down the next run.
  */
 async function syncFile(path, size) {

@@ -16,7 +16,7 @@ import { listObjects, planJob, resolvePatterns, selectFiles, type PlannedFile } 
 import { formatBytes, formatRate } from './progress.js';
 import { providerContext, redact, type RunState } from './run-state.js';
 import { assertNoSymlinkOnPath, normalizeRelativePath, quotePath } from './safe-path.js';
-import { Staging, walkFiles } from './staging.js';
+import { currentBootId, Staging, walkFiles } from './staging.js';
 
 /** The destination folder, created if missing, with symlinks resolved (so staging sits on the same filesystem). */
 export async function prepareDest(dest: string): Promise<string> {
@@ -80,7 +80,8 @@ export async function runJob(job: TransferJob, shared: RunState, signal: AbortSi
   const previous = await readMarker(dest);
   const seconds = (): number => (Date.now() - started) / 1000;
 
-  if (await isUpToDate(previous, key, files, unpack, dest)) {
+  const bootId = await currentBootId();
+  if (await isUpToDate(previous, key, files, unpack, dest, bootId)) {
     await staging.wipe(); // whatever it holds (a stale download of another source) is not needed
     return { source: job.source, dest, files: previous!.files.length, bytes, bytesFetched: 0, seconds: seconds(), upToDate: true };
   }
@@ -119,6 +120,7 @@ export async function runJob(job: TransferJob, shared: RunState, signal: AbortSi
     providerPackage: job.providerPackage,
     ...(job.resolved ? { resolved: redactDeep(run, job.resolved) as Record<string, unknown> } : {}),
     completedAt: new Date().toISOString(),
+    ...(bootId ? { bootId } : {}),
     objects: fetched.map((f) => objectEntry({ path: f.path, object: f.object })),
     files: local,
     ...(unpack ? { unpacked: single!.path } : {}),

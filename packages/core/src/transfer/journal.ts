@@ -2,15 +2,18 @@
  * What a rerun may trust, kept in the staging folder as JSON lines appended only after the data they
  * describe was written:
  *
- * - `done.jsonl`, one per job: every verified file with the header of the object it came from, after
- *   that file was flushed (fdatasync). Group-committed (one fsync for the lines that queued up
- *   meanwhile), so many small files do not cost several fsyncs each. It survives even a node crash.
+ * - `done.jsonl`, one per job: every verified file with the header of the object it came from, once
+ *   its bytes were written and checked. Group-committed (one fsync for the lines that queued up
+ *   meanwhile), so many small files do not cost several fsyncs each.
  * - `journal/<id>.jsonl`, one per multi-part file in progress: its header, then one line per completed
- *   byte range, written once the range's writes returned. The page cache outlives the process, so this
- *   is exact after kill -9, OOM or an init-container restart, without flushing every part to the disk
- *   (which made downloads disk-bound). A node crash can lose written pages, so staging discards the
- *   journals when the machine has rebooted since (see Staging.prepare). A header that no longer matches
- *   the listed object (size, version, checksums, part size) discards everything.
+ *   byte range, written once the range's writes returned.
+ *
+ * Neither waits for the data to reach the disk: the page cache outlives the process, so both are exact
+ * after kill -9, OOM or an init-container restart, and the download is not held to the disk's flush
+ * speed (an fdatasync per file cost as much time as the download itself). Only a reboot can lose
+ * written pages, and a reboot changes the kernel's boot id: staging is dropped whole when it was written
+ * in another boot (see Staging.prepare). A header that no longer matches the listed object (size,
+ * version, checksums, part size) discards everything.
  */
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 

@@ -32,6 +32,11 @@ export interface CompletionMarker {
   /** Registry resolution (model, version, artifact), secrets redacted. */
   resolved?: Record<string, unknown>;
   completedAt: string;
+  /**
+   * The kernel's boot id when the files were written (Linux). Files are not flushed to the disk, so a
+   * marker from another boot proves nothing about them: that DEST is fetched again.
+   */
+  bootId?: string;
   /** Objects fetched, as listed (size -1 when the backend did not say). */
   objects: MarkerEntry[];
   /** Files now in DEST with their sizes on disk (the unpacked tree when an archive was unpacked). */
@@ -74,8 +79,8 @@ function sameEntry(a: MarkerEntry, b: MarkerEntry): boolean {
 }
 
 /**
- * True when DEST already holds this source as listed now: same key, same objects (path, size,
- * version, checksums), same unpack decision, and every recorded file still there with its size.
+ * True when DEST already holds this source as listed now: written in this boot, same key, same objects
+ * (path, size, version, checksums), same unpack decision, and every recorded file still there with its size.
  */
 export async function isUpToDate(
   marker: CompletionMarker | undefined,
@@ -83,8 +88,10 @@ export async function isUpToDate(
   files: readonly PlannedFile[],
   unpackExpected: boolean,
   dest: string,
+  bootId: string | undefined,
 ): Promise<boolean> {
   if (!marker || marker.key !== key || marker.objects.length !== files.length) return false;
+  if (marker.bootId !== undefined && marker.bootId !== bootId) return false;
   if ((marker.unpacked !== undefined) !== unpackExpected) return false;
   const recorded = new Map(marker.objects.map((e) => [e.path, e]));
   for (const file of files) {

@@ -23,7 +23,7 @@ export interface StagingState {
   /** The redacted source, for people reading the folder. */
   source: string;
   phase: 'download' | 'commit';
-  /** The kernel's boot id when the download started: partial-range journals are trusted only within one boot. */
+  /** The kernel's boot id when the download started: what staging holds is trusted only within that boot. */
   bootId?: string;
   /** Commit phase: the staging sub-folder the files move from. */
   root?: 'data' | 'out';
@@ -107,20 +107,20 @@ export class Staging {
     if (stat && !stat.isDirectory()) await rm(this.root, { force: true });
   }
 
-  /** Makes the staging folder ready for `key`: kept when it already holds that source, wiped otherwise. */
+  /**
+   * Makes the staging folder ready for `key`: kept when it already holds that source and was written in
+   * this boot, wiped otherwise. Data files are never flushed (see journal.ts): after a reboot their pages
+   * may be lost, so nothing written before it is trusted.
+   */
   async prepare(key: string, source: string): Promise<{ resumed: boolean }> {
     await this.sanitize();
     const state = await this.readState();
-    const resumed = state?.key === key && state.phase === 'download';
     const bootId = await currentBootId();
+    const resumed = state?.key === key && state.phase === 'download' && state.bootId === bootId;
     if (!resumed) await this.wipe();
-    else if (state.bootId !== bootId) {
-      // Range journals rely on the page cache, which a reboot loses; verified files were flushed and stay.
-      await rm(this.journalDir, { recursive: true, force: true });
-    }
     await mkdir(this.dataDir, { recursive: true });
     await mkdir(this.journalDir, { recursive: true });
-    if (!resumed || state.bootId !== bootId) await this.writeState({ format: 1, key, source, phase: 'download', ...(bootId ? { bootId } : {}) });
+    if (!resumed) await this.writeState({ format: 1, key, source, phase: 'download', ...(bootId ? { bootId } : {}) });
     return { resumed };
   }
 
