@@ -7,9 +7,10 @@ import { ErrConfig, ErrDestination, ErrInternal, ErrUsage, isMrInitError, type M
 import type { RemoteObject, StorageProvider } from '../providers/contract.js';
 import { childController } from './abort.js';
 import { Budget } from './budget.js';
+import { BufferPool } from './buffer-pool.js';
 import { reportSummary, runJob } from './job.js';
 import {
-  DEFAULT_TRANSFER_OPTIONS, type TransferContext, type TransferJob, type TransferOptions, type TransferSummary,
+  DEFAULT_TRANSFER_OPTIONS, WRITE_BATCH_BYTES, type TransferContext, type TransferJob, type TransferOptions, type TransferSummary,
 } from './options.js';
 import { planJob, resolvePatterns } from './plan.js';
 import { createProgress } from './progress.js';
@@ -60,6 +61,12 @@ function checkDestinations(jobs: readonly TransferJob[]): void {
   }
 }
 
+/** Pooled write buffers of a read's full batch, as many as the memory budget holds. */
+function bufferPoolFor(budget: Budget): BufferPool {
+  const size = budget.clampBytes(WRITE_BATCH_BYTES);
+  return new BufferPool(size, Math.max(1, Math.min(budget.connections, Math.floor(budget.memoryBytes / size))));
+}
+
 /** Any failure as an MrInitError: filesystem errors are the destination's, the rest is a bug. */
 function asMrInitError(error: unknown): MrInitError {
   if (isMrInitError(error)) return error;
@@ -80,7 +87,8 @@ export async function runTransfers(jobs: TransferJob[], options: TransferOptions
   checkDestinations(jobs);
   const root = childController(ctx.signal);
   const progress = await createProgress(resolved.progress, resolved.progressIntervalMs, ctx.logger);
-  const run: RunState = { options: resolved, ctx, budget: new Budget(resolved.connections, resolved.memoryBudget), progress, signal: root.signal };
+  const budget = new Budget(resolved.connections, resolved.memoryBudget);
+  const run: RunState = { options: resolved, ctx, budget, buffers: bufferPoolFor(budget), progress, signal: root.signal };
   try {
     const settled = await Promise.allSettled(jobs.map((job) => runJob(job, run, root.signal).catch((error: unknown) => {
       if (!root.signal.aborted) root.controller.abort(error);
@@ -113,7 +121,8 @@ export async function listPlan(provider: StorageProvider, uri: URL, options: Tra
   const resolved = resolveTransferOptions(options);
   const root = childController(ctx.signal);
   const progress = await createProgress('none', resolved.progressIntervalMs, ctx.logger);
-  const run: RunState = { options: resolved, ctx, budget: new Budget(1, resolved.memoryBudget), progress, signal: root.signal };
+  const budget = new Budget(1, resolved.memoryBudget);
+  const run: RunState = { options: resolved, ctx, budget, buffers: bufferPoolFor(budget), progress, signal: root.signal };
   const job: TransferJob = { source: uri.href, uri, provider, providerPackage: provider.name, dest: '.' };
   try {
     const files = await planJob(job, run, resolvePatterns(resolved, ctx.env), root.signal);

@@ -74,10 +74,15 @@ export async function fetchPart(part: Part, pc: PartContext): Promise<number> {
     const range = part.end === undefined || !pc.ranged || (pc.single && pos === 0) ? undefined : { start: pos, end: part.end };
     const operation = `read of ${quotePath(pc.path)}${range ? ` bytes ${range.start}-${range.end - 1}` : ''} from ${pc.provider.name}`;
     let end: number | undefined;
+    let buffer: Buffer | undefined = run.buffers.take(reserve);
+    const giveBuffer = (): void => {
+      if (buffer) run.buffers.give(buffer); // the pump has settled: nothing writes from it any more
+      buffer = undefined;
+    };
     try {
       const stream = await openBody(pc, range, attempt.signal, attempt.controller, run.options.stallTimeoutMs);
       end = await pumpStream({
-        stream, fh: pc.fh, position: pos, limit: part.end, batchBytes: reserve, stallMs: run.options.stallTimeoutMs,
+        stream, fh: pc.fh, position: pos, limit: part.end, buffer, stallMs: run.options.stallTimeoutMs,
         signal: attempt.signal, hashers: pc.hashers(), label: pc.label,
         onWritten: (bytes) => { pos += bytes; pc.onBytes(bytes); },
       });
@@ -99,9 +104,11 @@ export async function fetchPart(part: Part, pc: PartContext): Promise<number> {
       }
       const delay = backoffDelay(attempts, run.options.retryMinDelayMs, run.options.retryMaxDelayMs, retryAfter(error));
       run.ctx.logger.debug('read failed, retrying', { path: pc.path, at: pos, attempt: attempts, delayMs: Math.round(delay), error: String(error) });
-      release(); // nobody waits on a connection while this part sleeps
+      giveBuffer(); // nobody waits on a connection or its buffer while this part sleeps
+      release();
       await sleep(delay, signal);
     } finally {
+      giveBuffer();
       release();
       attempt.dispose();
     }

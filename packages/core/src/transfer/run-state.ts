@@ -1,6 +1,7 @@
-/** What every job of one run shares: options with defaults filled, the budget, progress and the run's signal. */
+/** What every job of one run shares: options with defaults filled, the budget and its buffers, progress and the run's signal. */
 import type { ProviderContext } from '../providers/contract.js';
 import type { ReadBudget } from './budget.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { TransferContext, TransferOptions } from './options.js';
 import type { Progress } from './progress.js';
 
@@ -11,6 +12,8 @@ export interface RunState {
   options: ResolvedOptions;
   ctx: TransferContext;
   budget: ReadBudget;
+  /** Write buffers, one per read in flight, reused across reads. */
+  buffers: BufferPool;
   progress: Progress;
   /** Aborted by the caller's signal or when another job failed. */
   signal: AbortSignal;
