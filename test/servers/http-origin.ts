@@ -44,6 +44,8 @@ export interface OriginRequest {
   range?: string;
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /** Header names as they arrived, in order and case (tells one client from another). */
+  rawHeaderNames: string[];
 }
 
 export interface HttpOrigin {
@@ -58,8 +60,11 @@ export interface HttpOrigin {
   redirect(from: string, to: string, status?: number): void;
   /** Every request must carry these headers: missing → 401, a different value → 403. */
   requireHeaders(headers: Record<string, string>): void;
-  stats: { requests: OriginRequest[]; bodyBytesSent: number };
+  /** `connections`: TCP (or TLS) connections accepted. */
+  stats: { requests: OriginRequest[]; bodyBytesSent: number; connections: number };
   resetStats(): void;
+  /** Closes every keep-alive connection that is idle, as a server whose keep-alive timeout ran out. */
+  closeIdleConnections(): void;
   close(): Promise<void>;
 }
 
@@ -104,7 +109,7 @@ export async function startHttpOrigin(options: { files?: Record<string, OriginFi
   const redirects = new Map<string, { to: string; status: number }>();
   let required: Record<string, string> = {};
   const sockets = new Set<Socket>();
-  const stats: HttpOrigin['stats'] = { requests: [], bodyBytesSent: 0 };
+  const stats: HttpOrigin['stats'] = { requests: [], bodyBytesSent: 0, connections: 0 };
   let clock = 0;
 
   // Strictly increasing Last-Modified (whole seconds), so a replaced object always gets a new one.
@@ -125,7 +130,8 @@ export async function startHttpOrigin(options: { files?: Record<string, OriginFi
     } catch {
       path = rawPath;
     }
-    const record: OriginRequest = { method: req.method ?? 'GET', path, range: req.headers.range, status: 0, headers: { ...req.headers } };
+    const record: OriginRequest = { method: req.method ?? 'GET', path, range: req.headers.range, status: 0, headers: { ...req.headers },
+      rawHeaderNames: req.rawHeaders.filter((_, i) => i % 2 === 0) };
     stats.requests.push(record);
     const finish = (status: number, headers: Record<string, string | number> = {}, text?: string): void => {
       record.status = status;
@@ -248,6 +254,9 @@ export async function startHttpOrigin(options: { files?: Record<string, OriginFi
     ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
     : http.createServer(handler);
   server.keepAliveTimeout = 5000;
+  server.on(options.tls ? 'secureConnection' : 'connection', () => {
+    stats.connections += 1;
+  });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -287,7 +296,9 @@ export async function startHttpOrigin(options: { files?: Record<string, OriginFi
     resetStats() {
       stats.requests.length = 0;
       stats.bodyBytesSent = 0;
+      stats.connections = 0;
     },
+    closeIdleConnections: () => server.closeIdleConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

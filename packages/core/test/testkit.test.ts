@@ -1,6 +1,6 @@
 import { AssertionError } from 'node:assert';
 import { conformanceCases, runConformance } from '../src/testkit/index.js';
-import { BROKEN_PROVIDERS, ignoresRanges, wrongSize } from './support/broken-providers.js';
+import { BROKEN_PROVIDERS, ignoresRanges, withReadInto, wrongSize } from './support/broken-providers.js';
 import { createReferenceProvider, createReferenceTarget } from './support/reference-provider.js';
 
 const ALL_CASES = [
@@ -46,6 +46,10 @@ describe('testkit against the reference provider', () => {
   runConformance(test, target());
 });
 
+describe('testkit against the reference provider with a correct readInto()', () => {
+  runConformance(test, target(withReadInto('correct')));
+});
+
 describe('testkit', () => {
   test('testkit | the reference provider gets every case, in a stable order', () => {
     expect(conformanceCases(target()).map((c) => c.name)).toEqual(ALL_CASES);
@@ -78,6 +82,13 @@ describe('testkit', () => {
       const error = await failureOf(make(), mustFail);
       expect(error).toBeInstanceOf(AssertionError);
     });
+
+  test('testkit | a readInto() that breaks the sink contract is told which rule it broke', async () => {
+    const ranges = 'read | ranges: first byte, middle, last byte, whole object';
+    expect((await failureOf(withReadInto('ignores-backpressure'), ranges))?.message).toMatch(/called sink\.write\(\) again before the promise/);
+    expect((await failureOf(withReadInto('scribbles-while-pending'), ranges))?.message).toMatch(/changed bytes it had handed to sink\.write\(\)/);
+    expect((await failureOf(withReadInto('drops-last-chunk'), ranges))?.message).toMatch(/readInto\(ranged\.bin.*must deliver exactly the bytes read\(\) returns/);
+  });
 
   test('testkit | a failure says what the provider did wrong', async () => {
     const sized = await failureOf(wrongSize(), 'list | one object: path is its basename, size and bytes are exact');

@@ -16,6 +16,9 @@ import type { Got, Request as GotRequest, Response as GotResponse } from 'got';
 import { fromRequestError, httpError } from './errors.js';
 import { hostHeaders, type HttpOptions } from './options.js';
 import { proxyFor } from './proxy.js';
+import { SocketGet } from './socket-get.js';
+
+const USER_AGENT = 'mr-init provider-http';
 
 let gotModule: Promise<typeof import('got')> | undefined;
 let hpagentModule: Promise<typeof import('hpagent')> | undefined;
@@ -38,6 +41,9 @@ export interface OpenResponse {
 export class HttpClient {
   private got?: Promise<Got>;
   private readonly agents = new Map<string, Promise<Agents>>();
+  private socketGet?: Promise<SocketGet>;
+  /** URLs that answered with a redirect: read through got, which follows it. */
+  private readonly redirecting = new Set<string>();
 
   constructor(readonly options: HttpOptions) {}
 
@@ -73,8 +79,35 @@ export class HttpClient {
     });
   }
 
+  /**
+   * The socket-level client for GETs of `url` (socket-get.ts), or undefined when `url` needs what only
+   * got does: a proxy, credentials in the URL, or a redirect it answered with before.
+   */
+  async direct(url: string): Promise<SocketGet | undefined> {
+    const parsed = new URL(url);
+    if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password) return undefined;
+    if (this.redirecting.has(url) || proxyFor(parsed, this.options)) return undefined;
+    return this.socketGet ??= this.extraCa().then((ca) => new SocketGet({
+      connectTimeoutMs: this.options.connectTimeoutMs, readTimeoutMs: this.options.readTimeoutMs,
+      maxIdle: Math.min(this.options.maxSockets, 32), ...(ca ? { ca } : {}),
+    }));
+  }
+
+  /** Notes that `url` redirects, so its reads go through got from now on. */
+  redirected(url: string): void {
+    this.redirecting.add(url);
+  }
+
+  /** The headers every request to `url` carries: got's defaults here and the host's own (`<hostname>-headers`). */
+  headersFor(url: string, ctx: Pick<ProviderContext, 'env' | 'settings'>): Record<string, string> {
+    return { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...hostHeaders(ctx, new URL(url).hostname) };
+  }
+
   /** Releases every pooled socket. */
   async close(): Promise<void> {
+    const direct = this.socketGet;
+    this.socketGet = undefined;
+    (await direct?.catch(() => undefined))?.close();
     const all = await Promise.allSettled([...this.agents.values()]);
     this.agents.clear();
     for (const result of all) {
@@ -94,7 +127,7 @@ export class HttpClient {
       followRedirect: true,
       maxRedirects: 10,
       timeout: { connect: this.options.connectTimeoutMs, response: this.options.readTimeoutMs, socket: this.options.readTimeoutMs },
-      headers: { 'user-agent': 'mr-init provider-http', 'accept-encoding': 'identity' },
+      headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity' },
       ...(ca ? { https: { certificateAuthority: [...rootCertificates, ca] } } : {}),
     });
   }

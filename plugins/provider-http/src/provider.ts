@@ -6,7 +6,7 @@ import type { ProviderContext, StorageProvider } from '@mr-init/core';
 import { HttpClient } from './client.js';
 import { listObject } from './list.js';
 import { readHttpOptions } from './options.js';
-import { readObject } from './read.js';
+import { readObject, readObjectInto } from './read.js';
 
 export const DEBUG_NAMESPACE = 'mr-init:http';
 
@@ -40,6 +40,9 @@ const provider: StorageProvider = {
   },
   read(obj, range, ctx) {
     return readObject(clientFor(ctx), obj, range, ctx);
+  },
+  readInto(obj, range, sink, ctx) {
+    return readObjectInto(clientFor(ctx), obj, range, sink, ctx);
   },
   async close() {
     const all = [...clients.values()];

@@ -84,6 +84,14 @@ describe('proxies', () => {
       expect(proxy.tunnels.length).toBeGreaterThan(0);
       expect(new Set(proxy.tunnels)).toEqual(new Set([`127.0.0.1:${origin.port}`]));
       expect(origin.stats.requests.map((r) => r.method)).toEqual(['HEAD', 'GET']);
+      // readInto() too: its socket path is direct-only, so a proxied URL takes got's path, through the tunnel.
+      const tunnels = proxy.tunnels.length;
+      const chunks: Buffer[] = [];
+      await provider.readInto!(obj, { start: 3, end: 3000 }, { write: (data) => void chunks.push(Buffer.from(data)) }, ctx);
+      expect(Buffer.concat(chunks).equals(body.subarray(3, 3000))).toBe(true);
+      expect(origin.stats.requests.map((r) => r.method)).toEqual(['HEAD', 'GET', 'GET']);
+      expect(proxy.tunnels.length).toBeGreaterThanOrEqual(tunnels);
+      expect(origin.stats.requests[2]!.rawHeaderNames[0]).not.toBe('host');
     } finally {
       await provider.close?.();
       await proxy.close();

@@ -1,21 +1,12 @@
 import provider from '../src/provider.js';
-import { startHttpOrigin, type HttpOrigin } from '../../../test/servers/http-origin.js';
-import { bytesOf, context, drain, failure, listOne, startFront } from './support/helpers.js';
+import type { HttpOrigin } from '../../../test/servers/http-origin.js';
+import { bytesOf, context, drain, failure, listOne, startFront, useOrigin } from './support/helpers.js';
 
 const body = bytesOf(300_000);
+const served = useOrigin(body);
 let origin: HttpOrigin;
-
-beforeAll(async () => {
-  origin = await startHttpOrigin();
-});
-afterAll(async () => {
-  await provider.close?.();
-  await origin.close();
-});
-beforeEach(() => {
-  origin.setFile('/m/model.bin', { body });
-  origin.clearFaults();
-  origin.resetStats();
+beforeAll(() => {
+  origin = served.origin;
 });
 
 const read = async (range?: { start: number; end: number }, env: Record<string, string> = {}) =>

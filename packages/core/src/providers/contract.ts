@@ -117,6 +117,13 @@ export interface StorageProvider {
    */
   read(obj: RemoteObject, range: ByteRange | undefined, ctx: ProviderContext): Promise<Readable>;
   /**
+   * Optional fast path for `read()`: the same request, checks and errors, but the body goes into `sink`
+   * instead of a stream, so the provider can receive into one buffer of its own, reused, and allocate
+   * nothing per chunk. Resolves once the whole body was written to the sink. The engine uses it when
+   * present; a provider may still fall back to its `read()` inside it.
+   */
+  readInto?(obj: RemoteObject, range: ByteRange | undefined, sink: BodySink, ctx: ProviderContext): Promise<void>;
+  /**
    * Limits the user set through the backend's own variables (KServe's S3_MAX_FILE_CONCURRENCY, N_THREADS,
    * …): the engine then runs at most `maxConnections` reads of this provider at once, within the run's
    * budget. Return no limit unless the user asked for one: the engine's defaults are tuned by benchmark.
@@ -124,6 +131,17 @@ export interface StorageProvider {
   limits?(ctx: ProviderContext): ProviderLimits;
   /** Releases clients and sockets; called once when the download ends. */
   close?(): Promise<void>;
+}
+
+/** Where `readInto()` delivers a body: the engine's write buffer for this read. */
+export interface BodySink {
+  /**
+   * Takes the next bytes of the body, in order. Returns undefined when they were taken and more may
+   * follow at once. Returns a promise while the engine writes to the disk: keep `data` untouched and
+   * read nothing more until it resolves. A rejection means the engine stopped this read (stall, abort,
+   * more bytes than asked): stop too, and let `readInto` fail.
+   */
+  write(data: Uint8Array): Promise<void> | undefined;
 }
 
 /** What `StorageProvider.limits()` may ask of the engine. */

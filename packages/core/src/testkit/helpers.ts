@@ -1,7 +1,7 @@
 /** Small tools the conformance cases share: a context, draining listings and streams, checking errors. */
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
-import type { ByteRange, ProviderContext, ProviderErrorKind, RemoteObject, StorageProvider } from '../providers/contract.js';
+import type { BodySink, ByteRange, ProviderContext, ProviderErrorKind, RemoteObject, StorageProvider } from '../providers/contract.js';
 
 export const ERROR_KINDS: readonly ProviderErrorKind[] = [
   'NotFound', 'PermissionDenied', 'RateLimited', 'Unavailable', 'ContentIncomplete', 'VersionChanged', 'InvalidConfig', 'Unexpected',
@@ -32,8 +32,93 @@ export async function listAll(provider: StorageProvider, uri: URL, ctx: Provider
   return out;
 }
 
-/** Calls `read()` and drains the stream; errors thrown by read() and errors emitted by the stream both reject. */
+/**
+ * Reads through `read()` and, when the provider has it, through `readInto()` too: both must give the
+ * same bytes, or fail with the same kind. Resolves or rejects as `read()` did.
+ */
 export async function readBytes(provider: StorageProvider, obj: RemoteObject, range: ByteRange | undefined, ctx: ProviderContext,
+  maxBytes: number): Promise<Buffer> {
+  const viaRead = await settle(readStreamBytes(provider, obj, range, ctx, maxBytes));
+  if (provider.readInto) {
+    const viaInto = await settle(readIntoBytes(provider, obj, range, ctx, maxBytes));
+    const what = describeRead(obj, range).replace(/^read/, 'readInto');
+    if (viaInto.error instanceof assert.AssertionError) throw viaInto.error;
+    if (viaRead.error === undefined && viaInto.error === undefined) {
+      assertSameBytes(viaInto.value!, viaRead.value!, what, 'readInto() must deliver exactly the bytes read() returns');
+    } else if (viaRead.error === undefined) {
+      assert.fail(`${what} failed (${(viaInto.error as Error).message}) where read() returned ${viaRead.value!.length} bytes; both must behave alike`);
+    } else if (viaInto.error === undefined) {
+      assert.fail(`${what} delivered ${viaInto.value!.length} bytes where read() failed (${(viaRead.error as Error).message}); both must behave alike`);
+    } else if (!(viaRead.error instanceof assert.AssertionError)) {
+      const kinds = [viaRead.error, viaInto.error].map((e) => (e as { kind?: unknown }).kind);
+      assert.equal(kinds[1], kinds[0], `${what} failed with kind ${String(kinds[1])} where read() failed with kind ${String(kinds[0])}; both must fail alike`);
+    }
+  }
+  if (viaRead.error !== undefined) throw viaRead.error;
+  return viaRead.value!;
+}
+
+async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { error: error ?? new Error('rejected without a reason') };
+  }
+}
+
+/**
+ * Calls `readInto()` with a sink that pushes back (every third write waits) and checks the provider's
+ * side of the contract: no write while a promise is pending, the handed bytes untouched until it
+ * settles, no more than `maxBytes`, and no resolving before the last promise settled.
+ */
+export async function readIntoBytes(provider: StorageProvider, obj: RemoteObject, range: ByteRange | undefined, ctx: ProviderContext,
+  maxBytes: number): Promise<Buffer> {
+  const what = describeRead(obj, range).replace(/^read/, 'readInto');
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let calls = 0;
+  let pending: { data: Uint8Array; copy: Buffer } | undefined;
+  let violation: string | undefined;
+  const sink: BodySink = {
+    write(data) {
+      if (pending) violation ??= `${what} called sink.write() again before the promise of its previous call settled; it must wait for it`;
+      if (!(data instanceof Uint8Array)) {
+        violation ??= `${what} passed ${typeof data} to sink.write(); it must pass a Uint8Array (a Buffer)`;
+        return undefined;
+      }
+      const copy = Buffer.from(data);
+      chunks.push(copy);
+      total += copy.length;
+      if (total > maxBytes) violation ??= `${what} delivered more than ${maxBytes} bytes; it must deliver exactly the object's (or range's) bytes`;
+      if (++calls % 3 !== 0) return undefined;
+      const entry = { data, copy };
+      pending = entry;
+      return new Promise<void>((resolve) => setTimeout(() => {
+        if (!Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength).equals(entry.copy)) {
+          violation ??= `${what} changed bytes it had handed to sink.write() while the sink's promise was pending; keep them untouched until it settles`;
+        }
+        pending = undefined;
+        resolve();
+      }, 1));
+    },
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message: `${what} did not settle within ${STALL_MS / 1000} s` })), STALL_MS);
+    timer.unref?.();
+  });
+  try {
+    await Promise.race([provider.readInto!(obj, range, sink, ctx), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (pending) violation ??= `${what} resolved before the sink's last promise settled; it must wait for it`;
+  if (violation) throw new assert.AssertionError({ message: violation });
+  return Buffer.concat(chunks);
+}
+
+/** Calls `read()` and drains the stream; errors thrown by read() and errors emitted by the stream both reject. */
+async function readStreamBytes(provider: StorageProvider, obj: RemoteObject, range: ByteRange | undefined, ctx: ProviderContext,
   maxBytes: number): Promise<Buffer> {
   const what = describeRead(obj, range);
   const stream = await provider.read(obj, range, ctx);

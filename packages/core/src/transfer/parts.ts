@@ -8,7 +8,7 @@ import type { RemoteObject, StorageProvider } from '../providers/contract.js';
 import { childController, sleep, withDeadline } from './abort.js';
 import type { FileJournal } from './journal.js';
 import { WRITE_BATCH_BYTES } from './options.js';
-import { isExcessError, pumpStream } from './part-writer.js';
+import { isExcessError, pumpSink, pumpStream } from './part-writer.js';
 import { backoffDelay, engineError, errorKind, isRetryable, retryAfter, toMrInitError } from './retry.js';
 import { providerContext, type RunState } from './run-state.js';
 import { quotePath } from './safe-path.js';
@@ -80,12 +80,18 @@ export async function fetchPart(part: Part, pc: PartContext): Promise<number> {
       buffer = undefined;
     };
     try {
-      const stream = await openBody(pc, range, attempt.signal, attempt.controller, run.options.stallTimeoutMs);
-      end = await pumpStream({
-        stream, fh: pc.fh, position: pos, limit: part.end, buffer, stallMs: run.options.stallTimeoutMs,
-        signal: attempt.signal, hashers: pc.hashers(), label: pc.label,
-        onWritten: (bytes) => { pos += bytes; pc.onBytes(bytes); },
-      });
+      const target = {
+        fh: pc.fh, position: pos, limit: part.end, buffer, stallMs: run.options.stallTimeoutMs, signal: attempt.signal,
+        hashers: pc.hashers(), label: pc.label, onWritten: (bytes: number) => { pos += bytes; pc.onBytes(bytes); },
+      };
+      const { provider } = pc;
+      if (provider.readInto) {
+        const ctx = providerContext(run, attempt.signal);
+        end = await pumpSink(target, (sink) => provider.readInto!(pc.object, range, sink, ctx), (reason) => attempt.controller.abort(reason));
+      } else {
+        const stream = await openBody(pc, range, attempt.signal, attempt.controller, run.options.stallTimeoutMs);
+        end = await pumpStream({ ...target, stream });
+      }
     } catch (error) {
       attempt.controller.abort(error);
       if (signal.aborted) throw error;

@@ -108,6 +108,33 @@ export function errorsWithoutKind(): StorageProvider {
   });
 }
 
+type IntoMode = 'correct' | 'ignores-backpressure' | 'scribbles-while-pending' | 'drops-last-chunk';
+
+/**
+ * The reference provider plus a `readInto()` built on its `read()`: chunks copied into one scratch
+ * buffer, reused, the way a socket-level provider works. `mode` picks the bug, or none.
+ */
+export function withReadInto(mode: IntoMode): StorageProvider {
+  const base = createReferenceProvider();
+  return wrap(mode === 'correct' ? 'reference-read-into' : `broken-read-into-${mode}`, {
+    async readInto(obj, range, sink, ctx) {
+      const stream = await base.read(obj, range, ctx);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+      if (mode === 'drops-last-chunk') chunks.pop();
+      const scratch = Buffer.alloc(4096);
+      for (const chunk of chunks) {
+        for (let at = 0; at < chunk.length; at += scratch.length) {
+          const n = chunk.copy(scratch, 0, at);
+          const wait = sink.write(scratch.subarray(0, n));
+          if (mode === 'scribbles-while-pending') scratch.fill(0);
+          if (wait && mode !== 'ignores-backpressure') await wait;
+        }
+      }
+    },
+  });
+}
+
 /** Every broken provider, by the name of a kit case it must fail. */
 export const BROKEN_PROVIDERS: Array<{ make: () => StorageProvider; mustFail: string }> = [
   { make: wrongSize, mustFail: 'list | one object: path is its basename, size and bytes are exact' },
@@ -117,4 +144,7 @@ export const BROKEN_PROVIDERS: Array<{ make: () => StorageProvider; mustFail: st
   { make: ignoresRanges, mustFail: 'read | ranges: first byte, middle, last byte, whole object' },
   { make: siblingBleed, mustFail: 'list | sibling rule: listing root/v1 returns no root/v10/… object' },
   { make: errorsWithoutKind, mustFail: 'errors | missing object: list yields nothing or fails with NotFound; read fails with NotFound' },
+  { make: () => withReadInto('ignores-backpressure'), mustFail: 'read | ranges: first byte, middle, last byte, whole object' },
+  { make: () => withReadInto('scribbles-while-pending'), mustFail: 'read | ranges: first byte, middle, last byte, whole object' },
+  { make: () => withReadInto('drops-last-chunk'), mustFail: 'list | one object: path is its basename, size and bytes are exact' },
 ];

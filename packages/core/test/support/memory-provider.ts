@@ -10,8 +10,8 @@ import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import type {
-  ByteRange, Capabilities, Checksum, ChecksumAlgorithm, ProviderContext, ProviderError, ProviderErrorKind, RemoteObject,
-  StorageProvider,
+  BodySink, ByteRange, Capabilities, Checksum, ChecksumAlgorithm, ProviderContext, ProviderError, ProviderErrorKind,
+  RemoteObject, StorageProvider,
 } from '../../src/providers/contract.js';
 
 /** A decorated error as a plugin throws it. */
@@ -233,5 +233,46 @@ export class MemoryProvider implements StorageProvider {
       stream.once('close', () => signal.removeEventListener('abort', onAbort));
     }
     return stream;
+  }
+}
+
+/**
+ * A MemoryProvider that also implements `readInto()`, the way a socket-level provider does: every chunk
+ * of its `read()` stream is copied into one scratch buffer, reused, and handed to the sink; while the
+ * sink's promise is pending the stream is paused. After each promise the scratch buffer is scribbled
+ * over, so an engine that kept a reference to handed-over bytes writes garbage and its test fails.
+ */
+export class SinkMemoryProvider extends MemoryProvider {
+  /** Most bytes handed to the sink in one call. */
+  scratchSize = 40 * 1024 + 7;
+  stats2 = { sinkWaits: 0 };
+
+  async readInto(obj: RemoteObject, range: ByteRange | undefined, sink: BodySink, ctx: ProviderContext): Promise<void> {
+    const aborted = new Promise<never>((_, reject) => {
+      if (ctx.signal.aborted) reject(ctx.signal.reason);
+      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+    });
+    aborted.catch(() => {});
+    const stream = await Promise.race([this.read(obj, range, ctx), aborted]);
+    // A stream that went silent ignores the abort: like a socket provider, stop it ourselves.
+    const stop = (): void => void stream.destroy(ctx.signal.reason as Error);
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    const scratch = Buffer.alloc(this.scratchSize);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        for (let at = 0; at < chunk.length; at += scratch.length) {
+          const n = chunk.copy(scratch, 0, at, Math.min(chunk.length, at + scratch.length));
+          const wait = sink.write(scratch.subarray(0, n));
+          if (wait) {
+            this.stats2.sinkWaits += 1;
+            await Promise.race([wait, aborted]);
+          }
+          scratch.fill(0xee); // the sink had to copy these bytes before it answered
+        }
+      }
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
+      stream.destroy();
+    }
   }
 }

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { MARKER_FILE, runTransfers, STAGING_DIR } from '../../src/transfer/index.js';
 import { DoneLog, FileJournal, type JournalHeader } from '../../src/transfer/journal.js';
 import { sourceKey } from '../../src/transfer/marker.js';
-import { MemoryProvider } from '../support/memory-provider.js';
+import { MemoryProvider, SinkMemoryProvider } from '../support/memory-provider.js';
 import { bytes, cleanupTemp, KiB, listTree, makeJob, MiB, readTree, rejectionOf, silentContext, tempDir, testOptions } from './helpers.js';
 
 afterAll(cleanupTemp);
 
-function modelA(): MemoryProvider {
-  return new MemoryProvider()
+function modelA(Provider: typeof MemoryProvider = MemoryProvider): MemoryProvider {
+  return new Provider()
     .put('a/model.bin', bytes(2 * MiB, 31), { checksums: ['sha256'] })
     .put('a/sub/config.json', '{"a":1}')
     .put('a/tok.bin', bytes(300 * KiB, 32));
@@ -18,9 +18,9 @@ function modelA(): MemoryProvider {
 const visible = async (dest: string): Promise<string[]> => (await listTree(dest)).filter((p) => !p.startsWith(STAGING_DIR));
 const OTHER_BOOT = '00000000-0000-0000-0000-000000000000';
 
-describe('transfer resume and idempotency', () => {
+describe.each([['read()', MemoryProvider], ['readInto()', SinkMemoryProvider]])('transfer resume and idempotency via %s', (_via, Provider: typeof MemoryProvider) => {
   test('abort | stopping mid-download leaves nothing visible; a rerun completes fetching less than the whole', async () => {
-    const provider = modelA();
+    const provider = modelA(Provider);
     const total = 2 * MiB + 7 + 300 * KiB;
     const dest = await tempDir();
     const stop = new AbortController();
@@ -44,7 +44,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('reboot | staging written in another boot is not trusted: the download starts over', async () => {
-    const provider = modelA();
+    const provider = modelA(Provider);
     const dest = await tempDir();
     const stop = new AbortController();
     // Stop once the small files are verified and the big one is part-way.
@@ -67,7 +67,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('reboot | a marker written in another boot makes the next run fetch DEST again', async () => {
-    const provider = modelA();
+    const provider = modelA(Provider);
     const dest = await tempDir();
     const job = makeJob(provider, 'mem://x/a', dest);
     await runTransfers([job], testOptions(), silentContext());
@@ -86,7 +86,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('idempotent | a second run on a complete DEST lists but reads no body', async () => {
-    const provider = modelA();
+    const provider = modelA(Provider);
     const dest = await tempDir();
     await runTransfers([makeJob(provider, 'mem://x/a', dest, 'model-registry://iris/v1')], testOptions(), silentContext());
     provider.resetStats();
@@ -97,7 +97,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('idempotent | a file removed from DEST, or an object changed upstream, is fetched again', async () => {
-    const provider = modelA();
+    const provider = modelA(Provider);
     const dest = await tempDir();
     const job = makeJob(provider, 'mem://x/a', dest);
     await runTransfers([job], testOptions(), silentContext());
@@ -116,7 +116,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('replace | DEST filled from another source is replaced, never mixed', async () => {
-    const provider = modelA().put('b/only.bin', bytes(5000, 33));
+    const provider = modelA(Provider).put('b/only.bin', bytes(5000, 33));
     const dest = await tempDir();
     await runTransfers([makeJob(provider, 'mem://x/a', dest)], testOptions(), silentContext());
     await runTransfers([makeJob(provider, 'mem://x/b', dest)], testOptions(), silentContext());
@@ -126,7 +126,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('replace | an interrupted download of another source is discarded, not resumed into the new one', async () => {
-    const provider = modelA().put('b/model.bin', bytes(2 * MiB, 34));
+    const provider = modelA(Provider).put('b/model.bin', bytes(2 * MiB, 34));
     const dest = await tempDir();
     const stop = new AbortController();
     provider.onServe = (served) => { if (served >= 600 * KiB) stop.abort(new Error('SIGTERM')); };
@@ -138,7 +138,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('commit | a crash mid-commit is finished by a rerun of the same source without fetching', async () => {
-    const provider = modelA().put('b/new.bin', bytes(4000, 35));
+    const provider = modelA(Provider).put('b/new.bin', bytes(4000, 35));
     const dest = await tempDir();
     await runTransfers([makeJob(provider, 'mem://x/a', dest)], testOptions(), silentContext());
     const jobB = makeJob(provider, 'mem://x/b', dest);
@@ -165,7 +165,7 @@ describe('transfer resume and idempotency', () => {
   });
 
   test('commit | a crash mid-commit of another source is undone, then this source is fetched', async () => {
-    const provider = modelA();
+    const provider = modelA(Provider);
     const dest = await tempDir();
     await mkdir(join(dest, STAGING_DIR), { recursive: true });
     await writeFile(join(dest, 'half-moved.bin'), 'from the other source');

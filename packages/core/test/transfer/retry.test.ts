@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTransfers } from '../../src/transfer/index.js';
 import { backoffDelay, isRetryable, toMrInitError } from '../../src/transfer/retry.js';
-import { MemoryProvider, providerError } from '../support/memory-provider.js';
+import { MemoryProvider, SinkMemoryProvider, providerError } from '../support/memory-provider.js';
 import { bytes, cleanupTemp, KiB, listTree, makeJob, MiB, rejectionOf, silentContext, tempDir, testOptions } from './helpers.js';
 
 afterAll(cleanupTemp);
@@ -13,7 +13,7 @@ async function fetchOne(provider: MemoryProvider, options = testOptions()): Prom
   return { dest, data: await readFile(join(dest, 'f.bin')) };
 }
 
-describe('transfer retry', () => {
+describe.each([['read()', MemoryProvider], ['readInto()', SinkMemoryProvider]])('transfer retry via %s', (_via, Provider: typeof MemoryProvider) => {
   test('classify | kinds, retryable flags and bare socket errors', () => {
     expect(isRetryable(providerError('Unavailable', 'x'))).toBe(true);
     expect(isRetryable(providerError('RateLimited', 'x'))).toBe(true);
@@ -35,7 +35,7 @@ describe('transfer retry', () => {
 
   test('resume | a body cut mid-part resumes after the bytes already written', async () => {
     const data = bytes(1 * MiB, 11);
-    const provider = new MemoryProvider().put('m/f.bin', data);
+    const provider = new Provider().put('m/f.bin', data);
     provider.faults.push({ nth: 1, action: { type: 'cut', afterBytes: 200 * KiB } });
     provider.faults.push({ nth: 3, action: { type: 'cut', afterBytes: 100 * KiB, raw: true } });
     const { data: got } = await fetchOne(provider, testOptions({ partSize: 512 * KiB }));
@@ -46,7 +46,7 @@ describe('transfer retry', () => {
 
   test('resume | a short body (ended early) and transient kinds are retried; bytes served stay under 2x the size', async () => {
     const data = bytes(1 * MiB + 5, 12);
-    const provider = new MemoryProvider().put('m/f.bin', data);
+    const provider = new Provider().put('m/f.bin', data);
     provider.faults.push(
       { nth: 1, action: { type: 'cut', afterBytes: 100 * KiB, mode: 'end' } },
       { nth: 2, action: { type: 'fail', kind: 'RateLimited', retryAfterMs: 5 } },
@@ -60,7 +60,7 @@ describe('transfer retry', () => {
 
   test('stall | a body that stops moving is aborted and retried, not waited on forever', async () => {
     const data = bytes(600 * KiB, 13);
-    const provider = new MemoryProvider().put('m/f.bin', data);
+    const provider = new Provider().put('m/f.bin', data);
     provider.faults.push({ nth: 1, action: { type: 'stall', afterBytes: 64 * KiB } });
     provider.faults.push({ nth: 2, action: { type: 'hang' } });
     const { data: got } = await fetchOne(provider, testOptions({ stallTimeoutMs: 150 }));
@@ -72,7 +72,7 @@ describe('transfer retry', () => {
   test('version | an object that changes mid-download restarts that file with the new version', async () => {
     const before = bytes(1 * MiB, 14);
     const after = bytes(1 * MiB + 77, 15);
-    const provider = new MemoryProvider().put('m/f.bin', before, { version: 'e1' });
+    const provider = new Provider().put('m/f.bin', before, { version: 'e1' });
     provider.faults.push({ nth: 3, action: { type: 'change', data: after, version: 'e2' } });
     const { dest, data: got } = await fetchOne(provider);
     expect(got.equals(after)).toBe(true);
@@ -81,7 +81,7 @@ describe('transfer retry', () => {
   });
 
   test('version | an object that never stops changing fails with ErrStorageUnavailable', async () => {
-    const provider = new MemoryProvider().put('m/f.bin', bytes(600 * KiB, 16), { version: 'e0' });
+    const provider = new Provider().put('m/f.bin', bytes(600 * KiB, 16), { version: 'e0' });
     for (let i = 1; i <= 6; i++) provider.faults.push({ nth: i * 2, action: { type: 'change', data: bytes(600 * KiB, 16 + i), version: `e${i}` } });
     const error = await rejectionOf(fetchOne(provider));
     expect(error.code).toBe('ErrStorageUnavailable');
@@ -90,7 +90,7 @@ describe('transfer retry', () => {
 
   test('ranges | a backend that ignores ranges is detected and the file is fetched as one stream', async () => {
     const data = bytes(1 * MiB, 17);
-    const provider = new MemoryProvider().put('m/f.bin', data);
+    const provider = new Provider().put('m/f.bin', data);
     provider.faults.push({ key: 'm/f.bin', nth: 2, action: { type: 'ignoreRange' } });
     const { data: got } = await fetchOne(provider);
     expect(got.equals(data)).toBe(true);
@@ -102,7 +102,7 @@ describe('transfer retry', () => {
     ['InvalidConfig', 'ErrConfig'],
     ['Unexpected', 'ErrStorageUnavailable'],
   ] as const)('errors | %s is not retried and maps to %s, naming the path', async (kind, code) => {
-    const provider = new MemoryProvider().put('m/f.bin', bytes(10 * KiB));
+    const provider = new Provider().put('m/f.bin', bytes(10 * KiB));
     provider.faults.push({ action: { type: 'fail', kind, hint: 'do the thing' } });
     const dest = await tempDir();
     const error = await rejectionOf(runTransfers([makeJob(provider, 'mem://b/m', dest)], testOptions(), silentContext()));
@@ -114,17 +114,17 @@ describe('transfer retry', () => {
   });
 
   test('errors | retries run out: ErrStorageUnavailable, or ErrContentIncomplete for short bodies', async () => {
-    const provider = new MemoryProvider().put('m/f.bin', bytes(10 * KiB));
+    const provider = new Provider().put('m/f.bin', bytes(10 * KiB));
     provider.faults.push({ action: { type: 'fail', kind: 'Unavailable' } });
     expect((await rejectionOf(fetchOne(provider))).code).toBe('ErrStorageUnavailable');
     expect(provider.stats.reads).toBe(4); // 1 + 3 retries
-    const short = new MemoryProvider().put('m/f.bin', bytes(10 * KiB));
+    const short = new Provider().put('m/f.bin', bytes(10 * KiB));
     short.faults.push({ action: { type: 'cut', afterBytes: 0, mode: 'end' } });
     expect((await rejectionOf(fetchOne(short))).code).toBe('ErrContentIncomplete');
   });
 
   test('list | a transient listing failure is retried, a denied one is not', async () => {
-    const provider = new MemoryProvider().put('m/f.bin', bytes(10 * KiB));
+    const provider = new Provider().put('m/f.bin', bytes(10 * KiB));
     provider.listFailures.push(providerError('Unavailable', '503'), Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
     const { data } = await fetchOne(provider);
     expect(data.equals(bytes(10 * KiB))).toBe(true);

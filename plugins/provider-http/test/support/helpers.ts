@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ProviderContext, ProviderError, RemoteObject } from '@mr-init/core';
 import provider from '../../src/provider.js';
+import { startHttpOrigin, type HttpOrigin } from '../../../../test/servers/http-origin.js';
 
 export interface TestContext extends ProviderContext {
   logs: string[];
@@ -150,4 +151,25 @@ export function makeCertificate(): { key: string; cert: string; dir: string; cle
     dir,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * One test origin for a test file: started before its tests, serving `body` at /m/model.bin with faults
+ * and stats reset before each test, and closed (with the provider's pooled connections) after them.
+ */
+export function useOrigin(body: Buffer): { origin: HttpOrigin } {
+  const served = {} as { origin: HttpOrigin };
+  beforeAll(async () => {
+    served.origin = await startHttpOrigin();
+  });
+  afterAll(async () => {
+    await provider.close?.();
+    await served.origin.close();
+  });
+  beforeEach(() => {
+    served.origin.setFile('/m/model.bin', { body });
+    served.origin.clearFaults();
+    served.origin.resetStats();
+  });
+  return served;
 }
