@@ -204,7 +204,7 @@ async function main() {
   const startupCost = results.startup ? median(results.startup[1].times) - median(results.startup[0].times) : undefined;
   const notes = [
     'Each run writes into a fresh folder, deleted afterwards; every tool\'s output is checked against the fixture\'s sha256 once per scenario (its first good run) and by size on every run.',
-    '"to disk" adds `sync -d <file>` after the tool exits. no tool flushes its data itself (mr-init records the kernel's boot id so that a rerun after a reboot refetches instead), so each leaves dirty pages in the page cache. "to disk" compares everyone at the same end point.',
+    '"to disk" adds `sync -d <file>` after the tool exits. no tool flushes its data itself (mr-init records the kernel boot id, so that a rerun after a reboot fetches again instead), so each leaves dirty pages in the page cache. "to disk" compares everyone at the same end point.',
     'peak RSS is the process\'s ru_maxrss from GNU time (`/usr/bin/time -f %M`); CPU is user + system time.',
     ...(Number.isFinite(startupCost) ? [`every mr-init time includes its start-up (${startupCost.toFixed(2)} s over bare Node, see Start-up).`] : []),
     'The machine is shared with other jobs: single figures are noisy; ratios come from interleaved rounds, so load falls on every tool alike.',
