@@ -50,7 +50,22 @@ export function isStallError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { stalled?: unknown }).stalled === true;
 }
 
-async function writeAll(fh: FileHandle, data: Buffer, position: number, label: string): Promise<void> {
+/** The last write queued on each file. */
+const lastWrite = new WeakMap<FileHandle, Promise<void>>();
+
+/**
+ * Writes all of `data` at `position`, one write at a time per file: parallel pwrite()s to one file wait
+ * for its inode lock in the kernel, and the waiting threads spin (measured on a 2 GiB file: 7.5 s of
+ * system time instead of 2.5 s, whenever page-cache pages were slow to get). Different files still
+ * write in parallel.
+ */
+function writeAll(fh: FileHandle, data: Buffer, position: number, label: string): Promise<void> {
+  const mine = (lastWrite.get(fh) ?? Promise.resolve()).then(() => writeNow(fh, data, position, label));
+  lastWrite.set(fh, mine.catch(() => {}));
+  return mine;
+}
+
+async function writeNow(fh: FileHandle, data: Buffer, position: number, label: string): Promise<void> {
   try {
     for (let done = 0; done < data.length;) {
       // A short write is rare on regular files: continue with what is left.

@@ -253,7 +253,14 @@ export class SinkMemoryProvider extends MemoryProvider {
       ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
     });
     aborted.catch(() => {});
-    const stream = await Promise.race([this.read(obj, range, ctx), aborted]);
+    const reading = this.read(obj, range, ctx);
+    // A stream that arrives after the abort is nobody's: drop it, and the error it may already carry.
+    reading.then((late) => {
+      if (!ctx.signal.aborted) return;
+      late.on('error', () => {});
+      late.destroy();
+    }, () => {});
+    const stream = await Promise.race([reading, aborted]);
     // A stream that went silent ignores the abort: like a socket provider, stop it ourselves.
     const stop = (): void => void stream.destroy(ctx.signal.reason as Error);
     ctx.signal.addEventListener('abort', stop, { once: true });
