@@ -115,13 +115,13 @@ export function parseHead(text: string): { status: number; reason: string; heade
   const lines = text.split('\r\n');
   const statusLine = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
   if (!statusLine) return undefined;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>; // a header named "constructor" is just a header
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     if (colon <= 0) return undefined;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   }
   return { version: statusLine[1]!, status: Number(statusLine[2]), reason: statusLine[3] ?? '', headers };
 }

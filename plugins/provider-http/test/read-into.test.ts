@@ -6,6 +6,7 @@
  */
 import type { BodySink, ByteRange, RemoteObject } from '@mr-init/core';
 import provider from '../src/provider.js';
+import { parseHead } from '../src/socket-get.js';
 import { startHttpOrigin, type HttpOrigin, type OriginRequest } from '../../../test/servers/http-origin.js';
 import { bytesOf, context, failure, listOne, makeCertificate, startFront, useOrigin } from './support/helpers.js';
 
@@ -46,6 +47,16 @@ async function readInto(obj: RemoteObject, range?: ByteRange, env: Record<string
 
 const gets = (): OriginRequest[] => origin.stats.requests.filter((r) => r.method === 'GET');
 const viaSocket = (r: OriginRequest): boolean => r.rawHeaderNames[0] === 'host';
+
+describe('parseHead', () => {
+  test('head | status, reason, lowercase headers, repeats joined; anything else is refused', () => {
+    const head = parseHead('HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\nX-A: 1\r\nx-a: 2\r\nConstructor: c');
+    expect(head).toEqual({ version: '1.1', status: 206, reason: 'Partial Content', headers: expect.objectContaining({ 'content-length': '10', 'x-a': '1, 2', constructor: 'c' }) });
+    expect(parseHead('HTTP/1.0 200')?.version).toBe('1.0');
+    expect(parseHead('HTTP/2 200 OK')).toBeUndefined();
+    expect(parseHead('HTTP/1.1 200 OK\r\nno colon here')).toBeUndefined();
+  });
+});
 
 describe('readInto', () => {
   test('socket | whole and ranged reads are byte-exact, pinned like read(), over one kept-alive connection', async () => {
