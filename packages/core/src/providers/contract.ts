@@ -139,7 +139,8 @@ export interface BodySink {
    * Takes the next bytes of the body, in order. Returns undefined when they were taken and more may
    * follow at once. Returns a promise while the engine writes to the disk: keep `data` untouched and
    * read nothing more until it resolves. A rejection means the engine stopped this read (stall, abort,
-   * more bytes than asked): stop too, and let `readInto` fail.
+   * more bytes than asked): stop too, and let `readInto` fail. While waiting, also watch `ctx.signal`:
+   * after an abort the engine may settle the promise late.
    */
   write(data: Uint8Array): Promise<void> | undefined;
 }

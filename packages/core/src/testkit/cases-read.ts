@@ -59,5 +59,50 @@ export function readCases(target: ConformanceTarget): ConformanceCase[] {
       },
     });
   }
+  if (target.provider.readInto) cases.push(readIntoStopCase(target));
   return cases;
+}
+
+/** Settles `promise` within `ms`, or fails saying what hung. */
+async function settlesWithin(promise: Promise<unknown>, ms: number, what: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), ms);
+  });
+  try {
+    const outcome = await Promise.race([promise.then(() => 'resolved', (error: unknown) => error), hung]);
+    assert.notEqual(outcome, 'hung', `${what} did not settle within ${ms / 1000} s`);
+    return outcome;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** readInto() gives up when the engine does: a sink promise that rejects, or the signal aborting mid-body. */
+function readIntoStopCase(target: ConformanceTarget): ConformanceCase {
+  return {
+    name: 'read | readInto stops when the sink refuses its bytes or the signal aborts',
+    async run() {
+      const bytes = fixtureBytes(600_000, 23);
+      const obj = await listOne(target, await target.seed({ 'stop.bin': bytes }), 'stop.bin');
+      const what = `readInto(${obj.path})`;
+
+      const refused = { write: () => Promise.reject(new Error('the engine stopped this read')) };
+      const refusal = await settlesWithin(target.provider.readInto!(obj, undefined, refused, makeContext(target.ctx)), 10_000,
+        `${what} after sink.write() rejected`);
+      assert.ok(refusal instanceof Error, `${what} resolved although sink.write() rejected; it must stop and fail`);
+
+      const controller = new AbortController();
+      const aborting = {
+        write: () => {
+          controller.abort(new Error('stall deadline'));
+          return new Promise<void>(() => {}); // an engine that aborted need not answer any more
+        },
+      };
+      const ctx = makeContext({ ...target.ctx, signal: controller.signal });
+      const aborted = await settlesWithin(target.provider.readInto!(obj, undefined, aborting, ctx), 10_000,
+        `${what} after its signal was aborted mid-body`);
+      assert.ok(aborted instanceof Error, `${what} resolved although its signal was aborted mid-body; it must fail`);
+    },
+  };
 }

@@ -108,7 +108,7 @@ export function errorsWithoutKind(): StorageProvider {
   });
 }
 
-type IntoMode = 'correct' | 'ignores-backpressure' | 'scribbles-while-pending' | 'drops-last-chunk';
+type IntoMode = 'correct' | 'ignores-backpressure' | 'scribbles-while-pending' | 'drops-last-chunk' | 'ignores-abort';
 
 /**
  * The reference provider plus a `readInto()` built on its `read()`: chunks copied into one scratch
@@ -118,6 +118,11 @@ export function withReadInto(mode: IntoMode): StorageProvider {
   const base = createReferenceProvider();
   return wrap(mode === 'correct' ? 'reference-read-into' : `broken-read-into-${mode}`, {
     async readInto(obj, range, sink, ctx) {
+      const aborted = new Promise<never>((_, reject) => {
+        if (ctx.signal.aborted) reject(ctx.signal.reason);
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+      });
+      aborted.catch(() => {});
       const stream = await base.read(obj, range, ctx);
       const chunks: Buffer[] = [];
       for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -128,7 +133,8 @@ export function withReadInto(mode: IntoMode): StorageProvider {
           const n = chunk.copy(scratch, 0, at);
           const wait = sink.write(scratch.subarray(0, n));
           if (mode === 'scribbles-while-pending') scratch.fill(0);
-          if (wait && mode !== 'ignores-backpressure') await wait;
+          if (wait && mode === 'ignores-abort') await wait;
+          else if (wait && mode !== 'ignores-backpressure') await Promise.race([wait, aborted]);
         }
       }
     },
@@ -147,4 +153,5 @@ export const BROKEN_PROVIDERS: Array<{ make: () => StorageProvider; mustFail: st
   { make: () => withReadInto('ignores-backpressure'), mustFail: 'read | ranges: first byte, middle, last byte, whole object' },
   { make: () => withReadInto('scribbles-while-pending'), mustFail: 'read | ranges: first byte, middle, last byte, whole object' },
   { make: () => withReadInto('drops-last-chunk'), mustFail: 'list | one object: path is its basename, size and bytes are exact' },
+  { make: () => withReadInto('ignores-abort'), mustFail: 'read | readInto stops when the sink refuses its bytes or the signal aborts' },
 ];
