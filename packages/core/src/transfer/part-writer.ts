@@ -148,8 +148,8 @@ class BatchWriter {
 }
 
 /**
- * What both pumps share: the writer, one stall timer (refreshed by `moved()`), the write in flight, and
- * the way out. `settle` runs once: after a failure it waits for the write in flight and, unless the
+ * What both pumps share: the writer, one stall timer (refreshed by `accept`), the write in flight, and
+ * the way out. `fail` acts once: it stops the source, waits for the write in flight and, unless the
  * bytes are suspect, writes what was received, so a retry starts after them.
  */
 function pumpCore(target: PumpTarget, stop: (error: unknown) => void) {
