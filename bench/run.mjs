@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeFixture } from './lib/fixtures.mjs';
 import { CAP, startNginx } from './lib/nginx.mjs';
-import { capture, killAll, run } from './lib/proc.mjs';
+import { capture, checkOk, killAll, run } from './lib/proc.mjs';
 import { report, rssSection, speedSection, startupSection, summarize, targets } from './lib/report.mjs';
 import { runScenario, runStartup } from './lib/scenario.mjs';
 import { checkBuilt, ensurePackages, freeBytes, machineInfo, toolVersions } from './lib/setup.mjs';
@@ -21,7 +21,7 @@ import { aria2c, curl, mrInit, rclone } from './lib/tools.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/core/bin/run.js');
-const ALL_SCENARIOS = ['uncapped', 'capped', 'rss', 'startup'];
+const ALL_SCENARIOS = ['uncapped', 'capped', 'rss', 'startup', 'gcs'];
 
 const { values: opts } = parseArgs({
   options: {
@@ -221,6 +221,14 @@ async function main() {
   await writeFile(join(opts.results, `${base}.json`), `${raw}\n`);
   if (!quick) await writeFile(join(opts.results, 'latest-http.md'), text);
   log(`\nwritten: ${join(opts.results, `${base}.md`)}${quick ? '' : ' and latest-http.md'}`);
+  if (scenarios.has('gcs')) {
+    // GCS (issue: 8 × 512 MiB through the test server, with peak RSS) has its own script and report.
+    log('\nGCS: 8 objects through the fake GCS server (bench/gcs.mjs)');
+    const args = [join(ROOT, 'bench/gcs.mjs'), '--rounds', String(ROUNDS), '--many', quick ? '8x16MiB' : '8x512MiB',
+      '--results', opts.results, '--name', quick ? 'quick-gcs' : 'latest-gcs'];
+    checkOk(await run(process.execPath, args, { timeoutMs: 3_600_000, label: 'bench/gcs.mjs', capture: 1 << 16, env: process.env }), 'bench/gcs.mjs');
+    log(`written: ${join(opts.results, quick ? 'quick-gcs.md' : 'latest-gcs.md')}`);
+  }
 }
 
 function summaries(results) {
