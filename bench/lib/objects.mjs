@@ -1,9 +1,10 @@
 // Shared by the object-store benches (s3.mjs, gcs.mjs): fixture sets of many files, verifying a
 // downloaded folder against them, interleaved rounds of whole-prefix downloads, and the markdown table.
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { makeFixture, sha256File } from './fixtures.mjs';
-import { cleanEnv, run } from './proc.mjs';
+import { run } from './proc.mjs';
+import { freshDir, measuredRun } from './scenario.mjs';
 import { fmt, median, MiB, ratio, rotate, sizeLabel } from './stats.mjs';
 
 /** `count` files of `size` bytes under `dir/<id>/`: resolves { id, dir, count, size, total, files: Map name → sha256 }. */
@@ -57,34 +58,21 @@ export async function runSetScenario({ set, tools, rounds, outRoot, log, shouldS
   for (let round = 0; round < rounds; round++) {
     for (const entry of rotate(results, round)) {
       if (shouldStop()) return results;
-      const dir = join(outRoot, `${set.id}-${entry.tool.id}-r${round + 1}`);
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const { cmd, args, env } = entry.tool.command({ dir });
-      const record = { round: round + 1, ok: false };
-      try {
-        const r = await run(cmd, args, {
-          timeoutMs: timeoutForSet(set), env: cleanEnv(env), measure: true, statsFile: join(outRoot, `${entry.tool.id}.time`), label: entry.tool.label,
-        });
-        Object.assign(record, { wallS: r.wallS, rssMiB: r.rssMiB, cpuS: r.cpuS });
-        if (r.code !== 0) {
-          const why = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
-          record.error = `${why}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`;
-        } else {
+      const dir = await freshDir(join(outRoot, `${set.id}-${entry.tool.id}-r${round + 1}`));
+      const record = await measuredRun({
+        dir, command: entry.tool.command({ dir }), round: round + 1, timeoutMs: timeoutForSet(set),
+        statsFile: join(outRoot, `${entry.tool.id}.time`), label: entry.tool.label,
+        async check(rec) {
           // `sync -f` flushes the output's file system: every tool ends at "the bytes are on disk".
           const s = await run('sync', ['-f', dir], { timeoutMs: timeoutForSet(set), label: 'sync' });
-          record.syncS = s.code === 0 ? s.wallS : undefined;
+          rec.syncS = s.code === 0 ? s.wallS : undefined;
           const hash = entry.verified === 'not checked';
           const error = await verifyDir(dir, set, hash);
-          if (error) record.error = error;
+          if (error) rec.error = error;
           if (hash) entry.verified = error ? 'mismatch' : 'ok';
-          record.ok = !error;
-        }
-      } catch (error) {
-        record.error = error instanceof Error ? error.message : String(error);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+          rec.ok = !error;
+        },
+      });
       entry.runs.push(record);
       const rss = Number.isFinite(record.rssMiB) ? `, peak RSS ${record.rssMiB.toFixed(0)} MiB` : '';
       log(`  [${set.id} r${round + 1}] ${entry.tool.label.padEnd(22)} ${record.ok ? `${record.wallS.toFixed(2)} s (+${fmt(record.syncS)} s sync)${rss}` : `FAILED: ${record.error}`}`);

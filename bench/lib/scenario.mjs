@@ -29,6 +29,38 @@ async function syncFile(path, size) {
 }
 
 /**
+ * One measured run of a tool into `dir`, made fresh and removed afterwards. `command` is what the tool's
+ * `command()` returned ({ cmd, args, env }). After a clean exit `check(record)` decides `ok` (and may
+ * set `error`, `syncS`); a failed exit records why, in the tool's last words. Resolves the record
+ * { round, ok, wallS, rssMiB, cpuS, syncS?, error? }.
+ */
+export async function measuredRun({ dir, command, round, timeoutMs, statsFile, label, check }) {
+  const record = { round, ok: false };
+  try {
+    const r = await run(command.cmd, command.args, { timeoutMs, env: cleanEnv(command.env), measure: true, statsFile, label });
+    Object.assign(record, { wallS: r.wallS, rssMiB: r.rssMiB, cpuS: r.cpuS });
+    if (r.code !== 0) {
+      const why = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
+      record.error = `${why}: ${lastWords(r.stderr || r.stdout)}`;
+    } else {
+      await check(record);
+    }
+  } catch (error) {
+    record.error = error instanceof Error ? error.message : String(error);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return record;
+}
+
+/** A fresh, empty folder for one run. */
+export async function freshDir(dir) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/**
  * `entries`: [{ key, tool, url, name, size, sha256 }]. Resolves the same entries with `runs`
  * ([{ round, ok, wallS, syncS, rssMiB, cpuS, error }]) and `verified` ('ok' | 'mismatch' | 'not checked').
  */
@@ -37,34 +69,22 @@ export async function runScenario({ id, entries, rounds, outRoot, log, shouldSto
   for (let round = 0; round < rounds; round++) {
     for (const entry of rotate(results, round)) {
       if (shouldStop()) return results;
-      const dir = join(outRoot, `${id}-${entry.key}-r${round + 1}`);
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const { cmd, args, env, output } = entry.tool.command({ url: entry.url, dir, name: entry.name });
-      const record = { round: round + 1, ok: false };
-      try {
-        const r = await run(cmd, args, {
-          timeoutMs: timeoutFor(entry.size), env: cleanEnv(env), measure: true, statsFile: join(outRoot, `${entry.key}.time`), label: entry.tool.label,
-        });
-        Object.assign(record, { wallS: r.wallS, rssMiB: r.rssMiB, cpuS: r.cpuS });
-        if (r.code !== 0) {
-          const why = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
-          record.error = `${why}: ${lastWords(r.stderr || r.stdout)}`;
-        } else {
-          const size = (await stat(output).catch(() => undefined))?.size;
-          if (size !== entry.size) record.error = `wrote ${size ?? 'no'} bytes, expected ${entry.size}`;
-          else {
-            record.syncS = await syncFile(output, entry.size);
-            if (entry.verified === 'not checked' && !shouldStop()) entry.verified = (await sha256File(output)) === entry.sha256 ? 'ok' : 'mismatch';
-            record.ok = entry.verified !== 'mismatch';
-            if (!record.ok) record.error = 'sha256 differs from the fixture';
+      const dir = await freshDir(join(outRoot, `${id}-${entry.key}-r${round + 1}`));
+      const command = entry.tool.command({ url: entry.url, dir, name: entry.name });
+      const record = await measuredRun({
+        dir, command, round: round + 1, timeoutMs: timeoutFor(entry.size), statsFile: join(outRoot, `${entry.key}.time`), label: entry.tool.label,
+        async check(rec) {
+          const size = (await stat(command.output).catch(() => undefined))?.size;
+          if (size !== entry.size) {
+            rec.error = `wrote ${size ?? 'no'} bytes, expected ${entry.size}`;
+            return;
           }
-        }
-      } catch (error) {
-        record.error = error instanceof Error ? error.message : String(error);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+          rec.syncS = await syncFile(command.output, entry.size);
+          if (entry.verified === 'not checked' && !shouldStop()) entry.verified = (await sha256File(command.output)) === entry.sha256 ? 'ok' : 'mismatch';
+          rec.ok = entry.verified !== 'mismatch';
+          if (!rec.ok) rec.error = 'sha256 differs from the fixture';
+        },
+      });
       entry.runs.push(record);
       const rss = Number.isFinite(record.rssMiB) ? `, peak RSS ${record.rssMiB.toFixed(0)} MiB` : '';
       const sync = Number.isFinite(record.syncS) ? ` (+${record.syncS.toFixed(2)} s to disk)` : '';
