@@ -1,11 +1,10 @@
 import { runConformance } from '@mr-init/core/testkit';
 import provider from '../src/provider.js';
 import { startS3rver, type S3rverHandle } from '../../../test/servers/s3rver.js';
-import { s3rverContext, s3Uri } from './helpers.js';
+import { s3rverContext, s3Uri, seededRoots } from './helpers.js';
 
 const BUCKET = 'conformance';
 let server: S3rverHandle;
-let roots = 0;
 
 beforeAll(async () => {
   server = await startS3rver({ buckets: [BUCKET] });
@@ -18,16 +17,12 @@ afterAll(async () => {
 
 // No deniedUri: s3rver enforces no bucket policies, so one context cannot be both allowed and denied.
 // Denied access is tested with a wrong access key in errors.test.ts (and SigV4 against radosgw).
+// Not spread into the target: its `ctx` getter must stay lazy (the server starts in beforeAll).
+const roots = seededRoots(BUCKET, () => server.putObject.bind(server));
 runConformance(test, {
   provider,
-  async seed(files) {
-    const root = `root-${++roots}`;
-    await Promise.all(Object.entries(files).map(([key, body]) => server.putObject(BUCKET, `${root}/${key}`, body)));
-    return s3Uri(BUCKET, `${root}/`);
-  },
-  objectUri(root, key) {
-    return new URL(root.href + key.split('/').map(encodeURIComponent).join('/'));
-  },
+  seed: roots.seed,
+  objectUri: roots.objectUri,
   async missingContainerUri() {
     return s3Uri('no-such-bucket', 'models/');
   },

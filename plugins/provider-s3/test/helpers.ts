@@ -26,6 +26,28 @@ export function s3Uri(bucket: string, key = '', scheme = 's3'): URL {
   return new URL(`${scheme}://${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
 }
 
+/**
+ * The kit's `seed` and `objectUri` for an S3 server: each seed goes under a fresh `root-N/` prefix of
+ * `bucket`, written with the server's own `putObject` (read when called: the server starts later).
+ */
+export function seededRoots(bucket: string, putObject: () => (bucket: string, key: string, body: Buffer) => Promise<unknown>): {
+  seed(files: Record<string, Buffer>): Promise<URL>;
+  objectUri(root: URL, key: string): URL;
+} {
+  let roots = 0;
+  return {
+    async seed(files) {
+      const root = `root-${++roots}`;
+      const put = putObject();
+      await Promise.all(Object.entries(files).map(([key, body]) => put(bucket, `${root}/${key}`, body)));
+      return s3Uri(bucket, `${root}/`);
+    },
+    objectUri(root, key) {
+      return new URL(root.href + key.split('/').map(encodeURIComponent).join('/'));
+    },
+  };
+}
+
 export async function listAll(provider: StorageProvider, uri: URL, ctx: ProviderContext): Promise<RemoteObject[]> {
   const out: RemoteObject[] = [];
   for await (const obj of provider.list(uri, ctx)) out.push(obj);

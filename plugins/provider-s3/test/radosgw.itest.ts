@@ -9,12 +9,11 @@ import { runConformance } from '@mr-init/core/testkit';
 import type { ProviderContext } from '@mr-init/core';
 import provider from '../src/provider.js';
 import { radosgwInstalled, startRadosgw, type RadosgwHandle } from '../../../test/servers/radosgw/radosgw.js';
-import { caught, listAll, readAll, s3Uri, silentLogger } from './helpers.js';
+import { caught, listAll, readAll, s3Uri, seededRoots, silentLogger } from './helpers.js';
 
 const BUCKET = 'mr-init-conformance';
 const PRIVATE = 'someone-elses-bucket';
 let gw: RadosgwHandle;
-let roots = 0;
 
 function ctx(extra: Record<string, string> = {}): ProviderContext {
   return {
@@ -41,16 +40,12 @@ afterAll(async () => {
   await gw?.close();
 }, 60_000);
 
+// Not spread into the target: its `ctx` getter must stay lazy (the server starts in beforeAll).
+const roots = seededRoots(BUCKET, () => gw.putObject.bind(gw));
 runConformance(test, {
   provider,
-  async seed(files) {
-    const root = `root-${++roots}`;
-    await Promise.all(Object.entries(files).map(([key, body]) => gw.putObject(BUCKET, `${root}/${key}`, body)));
-    return s3Uri(BUCKET, `${root}/`);
-  },
-  objectUri(root, key) {
-    return new URL(root.href + key.split('/').map(encodeURIComponent).join('/'));
-  },
+  seed: roots.seed,
+  objectUri: roots.objectUri,
   async deniedUri() {
     return s3Uri(PRIVATE, 'secret/');
   },
