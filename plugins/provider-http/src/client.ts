@@ -83,10 +83,9 @@ export class HttpClient {
    * The socket-level client for GETs of `url` (socket-get.ts), or undefined when `url` needs what only
    * got does: a proxy, credentials in the URL, or a redirect it answered with before.
    */
-  async direct(url: string): Promise<SocketGet | undefined> {
-    const parsed = new URL(url);
-    if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password) return undefined;
-    if (this.redirecting.has(url) || proxyFor(parsed, this.options)) return undefined;
+  async direct(url: URL): Promise<SocketGet | undefined> {
+    if (!/^https?:$/.test(url.protocol) || url.username || url.password) return undefined;
+    if (this.redirecting.has(url.href) || proxyFor(url, this.options)) return undefined;
     return this.socketGet ??= this.extraCa().then((ca) => new SocketGet({
       connectTimeoutMs: this.options.connectTimeoutMs, readTimeoutMs: this.options.readTimeoutMs,
       maxIdle: Math.min(this.options.maxSockets, 32), ...(ca ? { ca } : {}),
@@ -94,13 +93,13 @@ export class HttpClient {
   }
 
   /** Notes that `url` redirects, so its reads go through got from now on. */
-  redirected(url: string): void {
-    this.redirecting.add(url);
+  redirected(url: URL): void {
+    this.redirecting.add(url.href);
   }
 
   /** The headers every request to `url` carries: got's defaults here and the host's own (`<hostname>-headers`). */
-  headersFor(url: string, ctx: Pick<ProviderContext, 'env' | 'settings'>): Record<string, string> {
-    return { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...hostHeaders(ctx, new URL(url).hostname) };
+  headersFor(url: URL, ctx: Pick<ProviderContext, 'env' | 'settings'>): Record<string, string> {
+    return { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...hostHeaders(ctx, url.hostname) };
   }
 
   /** Releases every pooled socket. */

@@ -157,9 +157,10 @@ export async function readObject(client: HttpClient, obj: RemoteObject, range: B
  * through got, whose stream is copied into the sink. A URL that redirected once always takes it.
  */
 export async function readObjectInto(client: HttpClient, obj: RemoteObject, range: ByteRange | undefined, sink: BodySink, ctx: ProviderContext): Promise<void> {
-  const direct = await client.direct(obj.location);
+  const url = new URL(obj.location);
+  const direct = await client.direct(url);
   if (direct) {
-    const res = await direct.get(new URL(obj.location), { ...client.headersFor(obj.location, ctx), ...requestHeaders(obj, range) }, ctx.signal);
+    const res = await direct.get(url, { ...client.headersFor(url, ctx), ...requestHeaders(obj, range) }, ctx.signal);
     if (res.status >= 200 && res.status < 300 && res.length !== undefined) {
       let window;
       try {
@@ -170,7 +171,7 @@ export async function readObjectInto(client: HttpClient, obj: RemoteObject, rang
       }
       if (window.skip === 0 && window.take >= res.length) return res.pipe(sink, ctx.signal);
     }
-    if (res.status >= 300 && res.status < 400) client.redirected(obj.location);
+    if (res.status >= 300 && res.status < 400) client.redirected(url);
     res.discard();
   }
   await copyToSink(await readObject(client, obj, range, ctx), sink);
