@@ -140,13 +140,12 @@ export class Staging {
   }
 }
 
-/** This boot of the machine (Linux), or undefined where the kernel does not say. */
-export async function currentBootId(): Promise<string | undefined> {
-  try {
-    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+let bootIdRead: Promise<string | undefined> | undefined;
+
+/** This boot of the machine (Linux), or undefined where the kernel does not say; read once per process. */
+export function currentBootId(): Promise<string | undefined> {
+  bootIdRead ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((text) => text.trim() || undefined, () => undefined);
+  return bootIdRead;
 }
 
 /** Every non-folder entry below `dir` (files, and links an archive made), with its lstat size, sorted. */
