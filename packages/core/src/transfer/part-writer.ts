@@ -45,11 +45,6 @@ export function isExcessError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { excess?: unknown }).excess === true;
 }
 
-/** True for the error raised when a body stopped moving. */
-export function isStallError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { stalled?: unknown }).stalled === true;
-}
-
 /** The last write queued on each file. */
 const lastWrite = new WeakMap<FileHandle, Promise<void>>();
 

@@ -245,7 +245,8 @@ export class MemoryProvider implements StorageProvider {
 export class SinkMemoryProvider extends MemoryProvider {
   /** Most bytes handed to the sink in one call. */
   scratchSize = 40 * 1024 + 7;
-  stats2 = { sinkWaits: 0 };
+  /** Times the sink answered with a promise (the engine was writing). */
+  sinkWaits = 0;
 
   async readInto(obj: RemoteObject, range: ByteRange | undefined, sink: BodySink, ctx: ProviderContext): Promise<void> {
     const aborted = new Promise<never>((_, reject) => {
@@ -271,7 +272,7 @@ export class SinkMemoryProvider extends MemoryProvider {
           const n = chunk.copy(scratch, 0, at, Math.min(chunk.length, at + scratch.length));
           const wait = sink.write(scratch.subarray(0, n));
           if (wait) {
-            this.stats2.sinkWaits += 1;
+            this.sinkWaits += 1;
             await Promise.race([wait, aborted]);
           }
           scratch.fill(0xee); // the sink had to copy these bytes before it answered

@@ -38,6 +38,8 @@ describe.each([['read()', MemoryProvider], ['readInto()', SinkMemoryProvider]])(
       await runTransfers([makeJob(provider, 'mem://b/m', dest)], testOptions({ connections: 3, memoryBudget: 64 * KiB }), silentContext());
       expect((await readFile(join(dest, 'big.bin'))).equals(data)).toBe(true);
       expect(provider.stats.reads).toBe(rangedRead ? 9 : 1);
+      // Via readInto(), the sink must have made the provider wait for its writes.
+      if (provider instanceof SinkMemoryProvider) expect(provider.sinkWaits).toBeGreaterThan(0);
     }
   });
 
