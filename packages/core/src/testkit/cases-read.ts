@@ -1,7 +1,7 @@
 /** Reading cases: byte ranges and version pinning. */
 import assert from 'node:assert/strict';
 import type { ByteRange, RemoteObject } from '../providers/contract.js';
-import { assertProviderError, assertSameBytes, describeRead, expectFailure, fixtureBytes, listAll, makeContext, readBytes } from './helpers.js';
+import { assertProviderError, assertSameBytes, describeRead, expectFailure, fixtureBytes, listAll, makeContext, readBytes, within } from './helpers.js';
 import type { ConformanceCase, ConformanceTarget } from './types.js';
 
 /** Lists one seeded object and returns it, failing clearly when the listing does not hold exactly one. */
@@ -63,19 +63,9 @@ export function readCases(target: ConformanceTarget): ConformanceCase[] {
   return cases;
 }
 
-/** Settles `promise` within `ms`, or fails saying what hung. */
-async function settlesWithin(promise: Promise<unknown>, ms: number, what: string): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), ms);
-  });
-  try {
-    const outcome = await Promise.race([promise.then(() => 'resolved', (error: unknown) => error), hung]);
-    assert.notEqual(outcome, 'hung', `${what} did not settle within ${ms / 1000} s`);
-    return outcome;
-  } finally {
-    clearTimeout(timer);
-  }
+/** What `promise` settled with ('resolved' or its error), failing when it did not settle within `ms`. */
+function settlesWithin(promise: Promise<unknown>, ms: number, what: string): Promise<unknown> {
+  return within(promise.then(() => 'resolved', (error: unknown) => error), ms, what);
 }
 
 /** readInto() gives up when the engine does: a sink promise that rejects, or the signal aborting mid-body. */

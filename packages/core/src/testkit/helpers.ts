@@ -102,19 +102,24 @@ export async function readIntoBytes(provider: StorageProvider, obj: RemoteObject
       }, 1));
     },
   };
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new assert.AssertionError({ message: `${what} did not settle within ${STALL_MS / 1000} s` })), STALL_MS);
-    timer.unref?.();
-  });
-  try {
-    await Promise.race([provider.readInto!(obj, range, sink, ctx), hung]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await within(provider.readInto!(obj, range, sink, ctx), STALL_MS, what);
   if (pending) violation ??= `${what} resolved before the sink's last promise settled; it must wait for it`;
   if (violation) throw new assert.AssertionError({ message: violation });
   return Buffer.concat(chunks);
+}
+
+/** `promise`, or an AssertionError saying that `what` did not settle within `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message: `${what} did not settle within ${ms / 1000} s` })), ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([promise, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Calls `read()` and drains the stream; errors thrown by read() and errors emitted by the stream both reject. */
