@@ -18,7 +18,8 @@ import { hostHeaders, type HttpOptions } from './options.js';
 import { proxyFor } from './proxy.js';
 import { SocketGet } from './socket-get.js';
 
-const USER_AGENT = 'mr-init provider-http';
+/** Sent with every request, by got and by the socket path alike; identity: bytes must arrive as stored. */
+const BASE_HEADERS = { 'user-agent': 'mr-init provider-http', 'accept-encoding': 'identity' } as const;
 
 let gotModule: Promise<typeof import('got')> | undefined;
 let hpagentModule: Promise<typeof import('hpagent')> | undefined;
@@ -99,7 +100,7 @@ export class HttpClient {
 
   /** The headers every request to `url` carries: got's defaults here and the host's own (`<hostname>-headers`). */
   headersFor(url: URL, ctx: Pick<ProviderContext, 'env' | 'settings'>): Record<string, string> {
-    return { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...hostHeaders(ctx, url.hostname) };
+    return { ...BASE_HEADERS, ...hostHeaders(ctx, url.hostname) };
   }
 
   /** Releases every pooled socket. */
@@ -126,7 +127,7 @@ export class HttpClient {
       followRedirect: true,
       maxRedirects: 10,
       timeout: { connect: this.options.connectTimeoutMs, response: this.options.readTimeoutMs, socket: this.options.readTimeoutMs },
-      headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity' },
+      headers: { ...BASE_HEADERS },
       ...(ca ? { https: { certificateAuthority: [...rootCertificates, ca] } } : {}),
     });
   }
